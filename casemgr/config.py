@@ -1,0 +1,70 @@
+"""Settings, read from ``CASEMGR_*`` environment variables.
+
+Every variable is listed in the README. Nothing here connects anywhere: the
+database URL may stay empty, in which case the command line starts the embedded
+Postgres and fills it in before the app is created.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import platformdirs
+
+SUPPORTED_LANGUAGES = (
+    "en-US", "es-ES", "fr-FR", "it-IT", "de-DE", "nl-NL", "pt-BR", "pt-PT",
+    "da-DK", "ru-RU", "fr-CA", "zh-CN", "ja-JP", "ko-KR", "sv-SE",
+)
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("casemgr", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    data_dir: Path = field(default_factory=_default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    pool_size: int = 4
+    session_idle_minutes: int = 30
+    session_lifetime_minutes: int = 8 * 60
+    max_sessions_per_user: int = 5
+    token_lifetime_seconds: int = 3600
+    default_language: str = "en-US"
+    max_body_bytes: int = 1024 * 1024
+    statement_timeout_ms: int = 5000
+    lock_timeout_ms: int = 2000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"CASEMGR_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw)
+        settings = cls(**values)
+        if settings.default_language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"CASEMGR_DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return settings
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _convert(name: str, type_name: str, raw: str):
+    try:
+        if type_name == "int":
+            return int(raw)
+        if type_name == "Path":
+            return Path(raw).expanduser()
+        return raw
+    except ValueError as exc:
+        raise ValueError(f"CASEMGR_{name.upper()}: {raw!r} is not a valid {type_name}") from exc

@@ -1,0 +1,1 @@
+"""Postgres adapter: the pool, the unit of work and the repositories."""

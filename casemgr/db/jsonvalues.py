@@ -1,0 +1,38 @@
+"""JSON as it travels to and from Postgres (history entries, typed values)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value)
+    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+
+
+def to_jsonb(value: Any) -> Jsonb:
+    return Jsonb(value, dumps=lambda obj: json.dumps(obj, default=_default, ensure_ascii=False))
+
+
+def format_timestamp(value: datetime) -> str:
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(value: str | datetime | None) -> datetime | None:
+    """Timestamps inside row_to_json output arrive as ISO strings."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)

@@ -1,0 +1,233 @@
+"""Repositories: named queries in, domain objects out.
+
+Rows are mapped to domain objects by one function per type, so the shape of
+a row is known in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from casemgr.db.jsonvalues import parse_timestamp, to_jsonb
+from casemgr.db.sql import query
+from casemgr.domain.model import (
+    Actor,
+    CaseState,
+    CaseUpdate,
+    Classification,
+    EditCase,
+    EditFacts,
+    FieldDefinition,
+    LinkedCaseFacts,
+    NamedRef,
+    UserFacts,
+    is_given,
+)
+from casemgr.domain.readmodel import CaseView, Comment, CustomValue
+
+_UPDATABLE_COLUMNS = (
+    "owner_id", "severity", "subject", "description", "solution", "due_date", "category_id",
+    "case_type_id", "status_id", "resolution_id", "last_closed",
+)
+
+
+def _given_or_none(value: Any) -> Any:
+    return value if is_given(value) else None
+
+
+class _NamedQueries:
+    """Runs named queries on one connection (of one unit of work)."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def _one(self, name: str, params: dict) -> dict | None:
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(query(name), params, prepare=True).fetchone()
+
+    def _all(self, name: str, params: dict) -> list[dict]:
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(query(name), params, prepare=True).fetchall()
+
+    def user_facts(self, user_id: int) -> UserFacts | None:
+        row = self._one("get_user_facts", {"user_id": user_id})
+        return user_facts_from_json(row["user_row"]) if row else None
+
+
+class PgCaseRepository(_NamedQueries):
+    def lock_cases(self, case_ids: list[int]) -> None:
+        self.conn.execute(query("lock_cases"), {"ids": case_ids}, prepare=True)
+
+    def load_edit_facts(self, cmd: EditCase, actor: Actor) -> EditFacts:
+        home = actor.user.home_department_id if actor.user else None
+        row = self._one("get_edit_facts", {
+            "case_id": cmd.case_id,
+            "owner_id": _given_or_none(cmd.owner_id),
+            "other_ids": sorted({*cmd.link, *cmd.unlink}),
+            "home_department_id": home,
+            "want_custom_attributes": bool(cmd.custom_attributes),
+            "category_code": _given_or_none(cmd.category_code),
+            "type_code": _given_or_none(cmd.type_code),
+            "status_name": _given_or_none(cmd.status_name),
+            "resolution_name": _given_or_none(cmd.resolution_name),
+        })
+        return EditFacts(
+            now=row["now"],
+            case=case_state_from_json(row["case_row"]),
+            new_owner=user_facts_from_json(row["new_owner"]),
+            linked_cases={
+                item["id"]: LinkedCaseFacts(
+                    id=item["id"],
+                    department_id=item["department_id"],
+                    related_ids=frozenset(item["related_ids"]),
+                    last_modified=parse_timestamp(item["last_modified"]),
+                )
+                for item in row["linked_cases"] or ()
+            },
+            departments_sharing_activities=frozenset(row["sharing_departments"]),
+            custom_attributes={d.name: d for d in map(field_from_json, row["custom_attributes"] or ())},
+            classification=classification_from_json(row["classification"]),
+            status=named_ref_from_json(row["status"]),
+            resolution=named_ref_from_json(row["resolution"]),
+        )
+
+    def apply_update(self, update: CaseUpdate, actor: Actor, api: str) -> datetime:
+        params: dict[str, Any] = {
+            "case_id": update.case_id,
+            "last_modified": update.last_modified,
+            "last_modified_by": update.columns.get("last_modified_by"),
+            "other_ends": to_jsonb([
+                {"case_id": o.case_id, "last_modified": o.last_modified, "change": change_to_json(o.change)}
+                for o in update.other_ends
+            ]),
+            "link": list(update.link),
+            "unlink": list(update.unlink),
+            "custom_set": to_jsonb({str(k): v for k, v in update.custom_values_set.items()}),
+            "custom_removed": list(update.custom_values_removed),
+            "comments": list(update.comments),
+            "api": api,
+            "actor_user_id": actor.user_id,
+            "actor_customer_id": actor.customer_id,
+            "actor_client_id": actor.client_id,
+            "changes": to_jsonb([change_to_json(c) for c in update.changes]),
+        }
+        for column in _UPDATABLE_COLUMNS:
+            params[f"set_{column}"] = column in update.columns
+            params[column] = update.columns.get(column)
+        row = self._one("apply_case_update", params)
+        return row["last_modified"]
+
+    def case_views(self, case_ids: list[int]) -> list[CaseView]:
+        return [case_view_from_row(r) for r in self._all("get_case_views", {"ids": case_ids})]
+
+    def case_state(self, case_id: int) -> CaseState | None:
+        row = self._one("get_case_facts", {"case_id": case_id})
+        return case_state_from_json(row["case_row"]) if row else None
+
+    def custom_attributes(self) -> list[FieldDefinition]:
+        return [field_from_json(r) for r in self._all("list_custom_attributes", {})]
+
+    def first_closed_status(self) -> NamedRef | None:
+        return named_ref_from_json(self._one("first_closed_status", {}))
+
+
+class PgAuthRepository(_NamedQueries):
+    def user_login(self, login_or_email: str) -> dict | None:
+        return self._one("get_user_login", {"principal": login_or_email})
+
+    def customer_login(self, email: str) -> dict | None:
+        return self._one("get_customer_login", {"principal": email})
+
+    def create_session(self, token_hash: bytes, api: str, user_id, customer_id) -> None:
+        self.conn.execute(query("create_session"), {
+            "token_hash": token_hash, "api": api, "user_id": user_id, "customer_id": customer_id,
+        })
+
+    def user_sessions(self, user_id: int, api: str) -> list[dict]:
+        return self._all("lock_user_sessions", {"user_id": user_id, "api": api})
+
+    def purge_expired(self, idle_s: int, lifetime_s: int) -> None:
+        self.conn.execute(query("purge_expired_sessions"), {"idle_s": idle_s, "lifetime_s": lifetime_s})
+
+    def delete_session(self, token_hash: bytes) -> bool:
+        return self.conn.execute(query("delete_session"), {"token_hash": token_hash}).rowcount > 0
+
+    def touch_session(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int) -> dict | None:
+        return self._one("touch_session", {
+            "token_hash": token_hash, "api": api, "idle_s": idle_limit_s, "lifetime_s": lifetime_s,
+        })
+
+
+# -- row -> domain ----------------------------------------------------------
+
+def user_facts_from_json(row: dict | None) -> UserFacts | None:
+    if row is None:
+        return None
+    return UserFacts(
+        id=row["id"], login=row["login"], first_name=row["first_name"], last_name=row["last_name"],
+        email=row["email"], disabled=row["disabled"],
+        licenses=frozenset(row["licenses"]), actions=frozenset(row["actions"]),
+        home_department_id=row["home_department_id"],
+        foreign_department_ids=frozenset(row["foreign_department_ids"]),
+        may_transfer_to=frozenset(row["may_transfer_to"]),
+        may_pull_from=frozenset(row["may_pull_from"]),
+    )
+
+
+def case_state_from_json(row: dict | None) -> CaseState | None:
+    if row is None:
+        return None
+    return CaseState(
+        id=row["id"], department_id=row["department_id"], owner_id=row["owner_id"],
+        customer_id=row["customer_id"], status_id=row["status_id"], status_name=row["status_name"],
+        status_state=row["status_state"], severity=row["severity"], subject=row["subject"],
+        description=row["description"], solution=row["solution"], due_date=parse_timestamp(row["due_date"]),
+        category_id=row["category_id"], case_type_id=row["case_type_id"], resolution_id=row["resolution_id"],
+        last_modified=parse_timestamp(row["last_modified"]), last_closed=parse_timestamp(row["last_closed"]),
+        related_ids=frozenset(row["related_ids"]),
+        custom_values={int(k): v for k, v in row["custom_values"].items()},
+    )
+
+
+def field_from_json(row: dict) -> FieldDefinition:
+    allowed = row.get("allowed_values")
+    return FieldDefinition(
+        id=row["id"], name=row["name"], data_type=row["data_type"],
+        allowed_values=tuple(allowed) if allowed is not None else None,
+    )
+
+
+def classification_from_json(row: dict | None) -> Classification | None:
+    if row is None:
+        return None
+    return Classification(
+        category_id=row["category_id"], category_is_system=row["category_is_system"],
+        type_id=row["type_id"], fields=tuple(field_from_json(f) for f in row["fields"]),
+    )
+
+
+def named_ref_from_json(row: dict | None) -> NamedRef | None:
+    if row is None:
+        return None
+    return NamedRef(id=row["id"], name=row["name"], state=row.get("state"))
+
+
+def change_to_json(change) -> dict:
+    return {"field": change.field, "old": change.old, "new": change.new}
+
+
+def case_view_from_row(row: dict) -> CaseView:
+    values = {**row}
+    values["related_ids"] = tuple(row["related_ids"])
+    values["custom_values"] = tuple(
+        CustomValue(name=v["name"], value=v["value"], case_type_id=v["case_type_id"]) for v in row["custom_values"]
+    )
+    values["comments"] = tuple(
+        Comment(id=c["id"], description=c["description"], created_at=parse_timestamp(c["created_at"]))
+        for c in row["comments"]
+    )
+    return CaseView(**values)

@@ -1,0 +1,398 @@
+"""The edit rules of SPEC section 2, one function per rule, for every API.
+
+``check_request`` judges the command alone (before any case is read);
+``decide_edit`` judges it against the facts loaded with the case row locked
+and returns the ``CaseUpdate`` to write. The order of the calls in
+``decide_edit`` *is* the precedence of SPEC section 2, so a request with
+several faults always gets the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from casemgr.domain import errors, permissions
+from casemgr.domain.model import (
+    MAX_RELATED_CASES,
+    MAX_TEXT_LENGTH,
+    SEVERITIES,
+    Actor,
+    CaseState,
+    CaseUpdate,
+    EditCase,
+    EditFacts,
+    FieldChange,
+    FieldDefinition,
+    OtherEndUpdate,
+    StateRequirement,
+    is_given,
+)
+from casemgr.domain.values import parse_field_value, python_type_matches
+from casemgr.domain.versions import etag_for, next_last_modified, to_millis
+
+
+# -- the request alone -----------------------------------------------------
+
+def check_request(cmd: EditCase) -> None:
+    """Rules that need no stored fact: 3, 6, 7 and the request's own link count."""
+    check_something_to_change(cmd)
+    check_text_lengths(cmd)
+    check_severity(cmd)
+    check_link_lists(cmd)
+
+
+def check_something_to_change(cmd: EditCase) -> None:
+    """Rule 3: at least one attribute besides id and lastModified."""
+    if not cmd.mentions_anything():
+        raise errors.NothingToChange("At least one attribute of the case must be provided for modification.")
+
+
+def check_text_lengths(cmd: EditCase) -> None:
+    """Rule 6: subject, description, solution (and Thalamus comments) ≤ 1024 characters."""
+    for name in EditCase.TEXT_ATTRIBUTES:
+        value = getattr(cmd, name)
+        if is_given(value) and len(value) > MAX_TEXT_LENGTH:
+            raise errors.ValueTooLong(
+                f"Value of '{name}' exceeds {MAX_TEXT_LENGTH} characters.", attribute=name, limit=MAX_TEXT_LENGTH
+            )
+    for index, text in enumerate(cmd.comments):
+        name = f"comments[{index}].description"
+        if len(text) > MAX_TEXT_LENGTH:
+            raise errors.ValueTooLong(
+                f"Value of '{name}' exceeds {MAX_TEXT_LENGTH} characters.", attribute=name, limit=MAX_TEXT_LENGTH
+            )
+        if not text.strip():
+            raise errors.InvalidValue(f"Value of '{name}' must not be empty.", attribute=name)
+
+
+def check_severity(cmd: EditCase) -> None:
+    """Rule 7: severity.value ∈ urgent | high | medium | low."""
+    if is_given(cmd.severity) and cmd.severity not in SEVERITIES:
+        raise errors.InvalidEnumValue(
+            f"Invalid value '{cmd.severity}' for 'severity'. Expected one of: {', '.join(SEVERITIES)}.",
+            attribute="severity", value=cmd.severity, expected=SEVERITIES,
+        )
+
+
+def check_link_lists(cmd: EditCase) -> None:
+    """Rule 9, the part the request alone decides: no more than 75 cases to
+    relate, no case both linked and unlinked."""
+    if len(set(cmd.link)) > MAX_RELATED_CASES:
+        raise errors.RelatedCaseLimitExceeded(
+            f"Limit exceeded for 'relatedCases': at most {MAX_RELATED_CASES} cases.",
+            attribute="relatedCases", limit=MAX_RELATED_CASES, case_id=cmd.case_id,
+        )
+    both = sorted(set(cmd.link) & set(cmd.unlink))
+    if both:
+        raise errors.InvalidValue(
+            f"Case {both[0]} is both linked and unlinked in one request.", attribute="relatedCases"
+        )
+
+
+# -- the request against the stored facts -----------------------------------
+
+def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
+    """Apply every rule in precedence order; return what to write."""
+    case = require_case(cmd.case_id, facts.case)
+    permissions.check_may_touch_case(actor, case, cmd.required_action)
+    check_state(cmd, case)
+    check_version(cmd, case)
+
+    check_due_date(cmd, facts.now)
+    check_new_owner(cmd, actor, facts)
+    new_related = decide_relations(cmd, case, facts)
+    custom_set, custom_removed = decide_custom_attributes(cmd, facts.custom_attributes)
+    classification_columns, data_set = decide_classification(cmd, case, facts)
+    status_columns, closing = decide_status_and_resolution(cmd, facts)
+
+    if is_given(cmd.owner_id) and facts.new_owner is not None:
+        permissions.check_may_assign(actor, case, facts.new_owner)
+    permissions.check_may_pull(actor, case)
+    for case_id in sorted(new_related - case.related_ids):
+        permissions.check_may_relate(actor, facts.linked_cases[case_id], facts.departments_sharing_activities)
+
+    last_modified = next_last_modified(case.last_modified, facts.now)
+    columns = {
+        **plain_columns(cmd),
+        **classification_columns,
+        **status_columns,
+        "last_modified": last_modified,
+        "last_modified_by": actor.user_id,
+    }
+    if closing:
+        columns["last_closed"] = last_modified
+    custom_set = {**custom_set, **data_set}
+    return build_update(cmd, actor, case, facts, columns, new_related, custom_set, custom_removed)
+
+
+def require_case(case_id: int, case: CaseState | None) -> CaseState:
+    """Rule 1: a case with the given id exists."""
+    if case is None:
+        raise errors.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
+    return case
+
+
+def check_state(cmd: EditCase, case: CaseState) -> None:
+    """Rule 2: the case's status state is open (closed for the closed-case edit)."""
+    if cmd.state_requirement is StateRequirement.OPEN and not case.is_open:
+        raise errors.CaseNotOpen(f"Case {case.id} is not open.", case_id=case.id)
+    if cmd.state_requirement is StateRequirement.CLOSED and case.is_open:
+        raise errors.CaseNotClosed(f"Case {case.id} is not closed.", case_id=case.id)
+
+
+def check_version(cmd: EditCase, case: CaseState) -> None:
+    """Rule 4: the client edits the version it read (lastModified, or If-Match)."""
+    current = to_millis(case.last_modified)
+    if cmd.expected_etag is not None and cmd.expected_etag != etag_for(case.id, current):
+        raise errors.PreconditionFailed(
+            "The case was modified since the ETag given in If-Match.", current=current
+        )
+    if cmd.expected_last_modified is not None and to_millis(cmd.expected_last_modified) != current:
+        raise errors.StaleCase(
+            "The lastModified date of the case in the request does not match its lastModified date on the server.",
+            current=current,
+        )
+
+
+def check_due_date(cmd: EditCase, now: datetime) -> None:
+    """Rule 5: a due date given with a value lies in the future."""
+    if isinstance(cmd.due_date, datetime) and cmd.due_date <= now:
+        raise errors.DueDateNotInFuture("Value of 'dueDate' must be a future date.", attribute="dueDate")
+
+
+def check_new_owner(cmd: EditCase, actor: Actor, facts: EditFacts) -> None:
+    """Rule 8: another user as owner exists, is not disabled and is licensed."""
+    if not is_given(cmd.owner_id) or cmd.owner_id == actor.user_id:
+        return
+    owner = facts.new_owner
+    if owner is None:
+        raise errors.OwnerNotFound(f"User {cmd.owner_id} does not exist.", user_id=cmd.owner_id)
+    if owner.disabled:
+        raise errors.OwnerDisabled(f"User {owner.id} is disabled.", user_id=owner.id)
+    if not owner.licensed:
+        raise errors.OwnerUnlicensed(f"User {owner.id} has no user license.", user_id=owner.id)
+
+
+def decide_relations(cmd: EditCase, case: CaseState, facts: EditFacts) -> frozenset[int]:
+    """Rule 9: linked cases exist, are not the case itself, and after the
+    change neither end is related to more than 75 cases."""
+    for case_id in (*cmd.link, *cmd.unlink):
+        if case_id == case.id:
+            raise errors.RelatedCaseIsSelf(f"Case {case.id} cannot be related to itself.", case_id=case_id)
+        if case_id not in facts.linked_cases:
+            raise errors.RelatedCaseNotFound(f"Related case {case_id} does not exist.", case_id=case_id)
+    new_related = (case.related_ids | set(cmd.link)) - set(cmd.unlink)
+    check_relation_limit(case.id, new_related)
+    for case_id in sorted(new_related - case.related_ids):
+        other = facts.linked_cases[case_id]
+        check_relation_limit(case_id, other.related_ids | {case.id})
+    return frozenset(new_related)
+
+
+def check_relation_limit(case_id: int, related: frozenset[int] | set[int]) -> None:
+    if len(related) > MAX_RELATED_CASES:
+        raise errors.RelatedCaseLimitExceeded(
+            f"Limit exceeded for 'relatedCases': case {case_id} would be related to "
+            f"{len(related)} cases, at most {MAX_RELATED_CASES} are allowed.",
+            attribute="relatedCases", limit=MAX_RELATED_CASES, case_id=case_id,
+        )
+
+
+_ALLOWED_CUSTOM_CHARACTERS = re.compile(r"""[A-Za-z0-9@ :._\-&,()?#='"\u0080-\U0010FFFF]*""")
+
+
+def decide_custom_attributes(
+    cmd: EditCase, definitions: dict[str, FieldDefinition]
+) -> tuple[dict[int, Any], tuple[int, ...]]:
+    """Rule 10: configured names, enumerated values, allowed characters.
+    ``""`` removes a value."""
+    to_set: dict[int, Any] = {}
+    to_remove: list[int] = []
+    for name, raw in cmd.custom_attributes:
+        definition = definitions.get(name)
+        if definition is None:
+            raise errors.UnknownCustomAttribute(
+                f"Custom attribute '{name}' is not configured.", attribute=name
+            )
+        if raw == "":
+            to_remove.append(definition.id)
+            continue
+        check_custom_value(definition, raw)
+        to_set[definition.id] = parse_field_value(definition, raw)
+    return to_set, tuple(to_remove)
+
+
+def check_custom_value(definition: FieldDefinition, raw: str) -> None:
+    attribute = f"customAttributes.{definition.name}"
+    if definition.allowed_values is not None:
+        if raw not in definition.allowed_values:
+            raise errors.InvalidEnumValue(
+                f"Invalid value '{raw}' for '{definition.name}'. "
+                f"Expected one of: {', '.join(definition.allowed_values)}.",
+                attribute=attribute, value=raw, expected=definition.allowed_values,
+            )
+        return
+    if definition.data_type == "string" and not _ALLOWED_CUSTOM_CHARACTERS.fullmatch(raw):
+        raise errors.CustomAttributeCharacters(
+            f"Value of custom attribute '{definition.name}' contains characters that are not allowed.",
+            attribute=attribute,
+        )
+    if parse_field_value(definition, raw) is None:
+        raise errors.InvalidValue(
+            f"Invalid value '{raw}' for '{definition.name}': expected {definition.data_type}.",
+            attribute=attribute,
+        )
+
+
+def decide_classification(cmd: EditCase, case: CaseState, facts: EditFacts) -> tuple[dict, dict[int, Any]]:
+    """Thalamus: category and type by code, not a system node, the type in the
+    category; caseData holds every field of the type with a value of its type."""
+    if not is_given(cmd.category_code) and not is_given(cmd.type_code):
+        return {}, {}
+    if not cmd.category_code:
+        raise errors.CategoryCodeRequired("categoryCode is required.", attribute="categoryCode")
+    if not cmd.type_code:
+        raise errors.TypeCodeRequired("typeCode is required.", attribute="typeCode")
+    found = facts.classification
+    if found is None or found.category_id is None:
+        raise errors.InvalidCategoryOrType(
+            f"Category '{cmd.category_code}' does not exist.", attribute="categoryCode"
+        )
+    if found.category_is_system:
+        raise errors.CategoryIsSystemNode(
+            f"Category '{cmd.category_code}' is a system node and cannot hold cases.", attribute="categoryCode"
+        )
+    if found.type_id is None:
+        raise errors.InvalidCategoryOrType(
+            f"Type '{cmd.type_code}' does not exist in category '{cmd.category_code}'.", attribute="typeCode"
+        )
+    data = decide_case_data(cmd, found.fields)
+    return {"category_id": found.category_id, "case_type_id": found.type_id}, data
+
+
+def decide_case_data(cmd: EditCase, fields: tuple[FieldDefinition, ...]) -> dict[int, Any]:
+    if not is_given(cmd.case_data):
+        return {}
+    by_name = {f.name: f for f in fields}
+    for name in cmd.case_data:
+        if name not in by_name:
+            raise errors.InvalidCaseField(f"'{name}' is not a field of this case type.", field=name)
+    values: dict[int, Any] = {}
+    for definition in fields:
+        if definition.name not in cmd.case_data:
+            raise errors.InvalidCaseField(
+                f"Field '{definition.name}' of the case type is missing from caseData.", field=definition.name
+            )
+        value = cmd.case_data[definition.name]
+        if not python_type_matches(definition, value):
+            raise errors.InvalidCaseField(
+                f"Field '{definition.name}' expects a value of type {definition.data_type}.",
+                field=definition.name,
+            )
+        values[definition.id] = value
+    return values
+
+
+def decide_status_and_resolution(cmd: EditCase, facts: EditFacts) -> tuple[dict, bool]:
+    """Status and resolution by configured name. Moving an open case to a
+    status whose state is closed closes it (the caller sets lastClosed)."""
+    columns: dict = {}
+    closing = False
+    if is_given(cmd.status_name):
+        if facts.status is None:
+            raise errors.UnknownStatusName(f"Status '{cmd.status_name}' does not exist.", attribute="status")
+        columns["status_id"] = facts.status.id
+        closing = facts.status.state == "closed" and facts.case is not None and facts.case.is_open
+    if is_given(cmd.resolution_name):
+        if facts.resolution is None:
+            raise errors.UnknownResolutionName(
+                f"Resolution '{cmd.resolution_name}' does not exist.", attribute="resolution"
+            )
+        columns["resolution_id"] = facts.resolution.id
+    return columns, closing
+
+
+# -- the write --------------------------------------------------------------
+
+def plain_columns(cmd: EditCase) -> dict[str, Any]:
+    """Column values of the directly editable attributes; "" removes a text."""
+    columns: dict[str, Any] = {}
+    for name in EditCase.TEXT_ATTRIBUTES:
+        value = getattr(cmd, name)
+        if is_given(value):
+            columns[name] = value or None
+    if is_given(cmd.due_date):
+        columns["due_date"] = cmd.due_date
+    if is_given(cmd.owner_id):
+        columns["owner_id"] = cmd.owner_id
+    if is_given(cmd.severity):
+        columns["severity"] = cmd.severity
+    return columns
+
+
+_HISTORY_NAMES = {
+    "due_date": "dueDate", "owner_id": "owner", "status_id": "status", "resolution_id": "resolution",
+    "category_id": "category", "case_type_id": "type", "last_closed": "lastClosed",
+}
+
+
+def build_update(
+    cmd: EditCase,
+    actor: Actor,
+    case: CaseState,
+    facts: EditFacts,
+    columns: dict[str, Any],
+    new_related: frozenset[int],
+    custom_set: dict[int, Any],
+    custom_removed: tuple[int, ...],
+) -> CaseUpdate:
+    changes: list[FieldChange] = []
+    for column, new in columns.items():
+        if column in ("last_modified", "last_modified_by"):
+            continue
+        old = getattr(case, column)
+        if old != new:
+            changes.append(FieldChange(_HISTORY_NAMES.get(column, column), old, new))
+    field_names = {d.id: d.name for d in facts.custom_attributes.values()}
+    if facts.classification is not None:
+        field_names.update({d.id: d.name for d in facts.classification.fields})
+    for field_id, new in custom_set.items():
+        old = case.custom_values.get(field_id)
+        if old != new:
+            changes.append(FieldChange(f"custom.{field_names[field_id]}", old, new))
+    for field_id in custom_removed:
+        if field_id in case.custom_values:
+            changes.append(FieldChange(f"custom.{field_names[field_id]}", case.custom_values[field_id], None))
+    linked = tuple(sorted(new_related - case.related_ids))
+    unlinked = tuple(sorted(case.related_ids - new_related))
+    if linked or unlinked:
+        changes.append(FieldChange("relatedCases", sorted(case.related_ids), sorted(new_related)))
+    if cmd.comments:
+        changes.append(FieldChange("comments", None, list(cmd.comments)))
+    return CaseUpdate(
+        case_id=case.id,
+        last_modified=columns["last_modified"],
+        columns=columns,
+        link=linked,
+        unlink=unlinked,
+        custom_values_set=custom_set,
+        custom_values_removed=tuple(f for f in custom_removed if f in case.custom_values),
+        comments=cmd.comments,
+        changes=tuple(changes),
+        other_ends=other_end_updates(case.id, linked, unlinked, facts),
+    )
+
+
+def other_end_updates(case_id: int, linked, unlinked, facts: EditFacts) -> tuple[OtherEndUpdate, ...]:
+    updates = []
+    for other_id in sorted((*linked, *unlinked)):
+        other = facts.linked_cases[other_id]
+        after = other.related_ids | {case_id} if other_id in linked else other.related_ids - {case_id}
+        updates.append(OtherEndUpdate(
+            case_id=other_id,
+            last_modified=next_last_modified(other.last_modified, facts.now),
+            change=FieldChange("relatedCases", sorted(other.related_ids), sorted(after)),
+        ))
+    return tuple(updates)

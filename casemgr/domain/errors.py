@@ -1,0 +1,183 @@
+"""One exception class per cause a request can be refused for.
+
+The classes carry the facts an error body needs (which attribute, which case,
+which limit) and never an HTTP status: ``casemgr.api.errors`` maps each class
+to each API's status and body, in one table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class DomainError(Exception):
+    """A rule refused the request."""
+
+    def __init__(self, message: str, **facts):
+        super().__init__(message)
+        self.message = message
+        self.facts = facts
+
+
+# -- the request itself (checked before the case is read) ------------------
+
+class NothingToChange(DomainError):
+    """Rule 3: at least one attribute besides id and lastModified is given."""
+
+
+class ValueTooLong(DomainError):
+    """Rule 6: subject, description, solution and comments hold 1024 characters at most."""
+
+
+class InvalidEnumValue(DomainError):
+    """Rule 7 (and enumerated custom attributes): a value outside its enumeration."""
+
+
+class InvalidValue(DomainError):
+    """A value of the right shape that no rule can accept (a malformed number, a case linked and unlinked at once)."""
+
+
+class TooManyCaseIds(DomainError):
+    """A read names more case ids than may be read at once."""
+
+
+# -- the case and the caller's access to it --------------------------------
+
+class CaseNotFound(DomainError):
+    """Rule 1: a case with the given id exists."""
+
+
+class ActionNotAllowed(DomainError):
+    """The user lacks the action (Edit Case, Close Case, Manage Closed Case)."""
+
+
+class CaseOutsideUserDepartments(DomainError):
+    """The case is neither in the user's home department nor in one of their foreign departments."""
+
+
+class CaseNotVisibleToCustomer(DomainError):
+    """A customer (Thalamus party) may only see and change its own cases."""
+
+
+class CaseNotOpen(DomainError):
+    """Rule 2: only a case whose status state is open may be edited."""
+
+
+class CaseNotClosed(DomainError):
+    """Only a closed case's custom attributes may be edited through the closed-case edit."""
+
+
+class StaleCase(DomainError):
+    """Rule 4: lastModified differs from the case's current lastModified."""
+
+    def __init__(self, message: str, *, current: datetime):
+        super().__init__(message, current=current)
+        self.current = current
+
+
+class PreconditionFailed(StaleCase):
+    """An If-Match ETag differs from the case's current ETag."""
+
+
+# -- values checked against the stored facts -------------------------------
+
+class DueDateNotInFuture(DomainError):
+    """Rule 5: a due date, when given with a value, lies in the future."""
+
+
+class OwnerNotFound(DomainError):
+    """Rule 8: the new owner is an existing user."""
+
+
+class OwnerDisabled(DomainError):
+    """Rule 8: the new owner is not disabled."""
+
+
+class OwnerUnlicensed(DomainError):
+    """Rule 8: the new owner holds a user license."""
+
+
+class RelatedCaseNotFound(DomainError):
+    """Rule 9: every linked or unlinked case exists."""
+
+
+class RelatedCaseIsSelf(DomainError):
+    """Rule 9: a case cannot be related to itself."""
+
+
+class RelatedCaseLimitExceeded(DomainError):
+    """Rule 9: no case is related to more than 75 cases, at either end."""
+
+
+class UnknownCustomAttribute(DomainError):
+    """Rule 10: a custom attribute's name is configured."""
+
+
+class CustomAttributeCharacters(DomainError):
+    """Rule 10: a free string custom value uses only the allowed characters."""
+
+
+# -- permissions checked last ----------------------------------------------
+
+class TransferNotPermitted(DomainError):
+    """Assigning to another user needs Transfer Activities on that user."""
+
+
+class CaseOutsideOwnerDepartments(DomainError):
+    """The new owner's home or foreign departments include the case's department."""
+
+
+class PullNotPermitted(DomainError):
+    """Editing a case owned by someone else needs Pull Activities on its owner."""
+
+
+class RelatedCaseNotPermitted(DomainError):
+    """A linked case is in the user's departments, or shared with activity sharing."""
+
+
+# -- Thalamus classification and case data ---------------------------------
+
+class CategoryCodeRequired(DomainError):
+    """Thalamus: categoryCode is mandatory."""
+
+
+class TypeCodeRequired(DomainError):
+    """Thalamus: typeCode is mandatory."""
+
+
+class InvalidCategoryOrType(DomainError):
+    """Thalamus: the category or type code is unknown, or the type is not in the category."""
+
+
+class CategoryIsSystemNode(DomainError):
+    """Thalamus: a system category cannot hold cases."""
+
+
+class UnknownStatusName(DomainError):
+    """A status name that is not configured."""
+
+
+class UnknownResolutionName(DomainError):
+    """A resolution name that is not configured."""
+
+
+class InvalidCaseField(DomainError):
+    """Thalamus: caseData holds every field of the type, each of its data type, and no other."""
+
+
+# -- authentication --------------------------------------------------------
+
+class AuthenticationRequired(DomainError):
+    """No valid session, token or credentials accompany the request."""
+
+
+class InvalidCredentials(DomainError):
+    """A login with an unknown name, a wrong password or a disabled account."""
+
+
+class SessionLimitReached(DomainError):
+    """A user already holds the maximum number of sessions."""
+
+
+class ScopeNotGranted(DomainError):
+    """An OAuth token without the scope the call needs."""

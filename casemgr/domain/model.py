@@ -1,0 +1,267 @@
+"""Value types: who acts, what a case is, and the one API-neutral edit command."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+SEVERITIES = ("urgent", "high", "medium", "low")
+MAX_TEXT_LENGTH = 1024
+MAX_RELATED_CASES = 75
+MAX_CASES_PER_READ = 75
+
+
+class _Unset(enum.Enum):
+    """An attribute the request did not mention (distinct from an empty value)."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET = _Unset.UNSET
+
+
+def is_given(value: Any) -> bool:
+    return value is not UNSET
+
+
+class ActorKind(enum.Enum):
+    USER = "user"
+    CLIENT = "client"  # an OAuth client token: no user, no user permission checks
+    CUSTOMER = "customer"  # a Thalamus party
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """A user as the rules see it: departments, actions and permissions."""
+
+    id: int
+    login: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    disabled: bool = False
+    licenses: frozenset[str] = frozenset()
+    actions: frozenset[str] = frozenset()
+    home_department_id: int = 0
+    foreign_department_ids: frozenset[int] = frozenset()
+    may_transfer_to: frozenset[int] = frozenset()
+    may_pull_from: frozenset[int] = frozenset()
+
+    @property
+    def department_ids(self) -> frozenset[int]:
+        return self.foreign_department_ids | {self.home_department_id}
+
+    @property
+    def licensed(self) -> bool:
+        return bool(self.licenses)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a request: a user, an OAuth client, or a customer."""
+
+    kind: ActorKind
+    user: UserFacts | None = None
+    client_id: str | None = None
+    customer_id: int | None = None
+    customer_name: str = ""
+    customer_email: str | None = None
+
+    @classmethod
+    def for_user(cls, user: UserFacts, client_id: str | None = None) -> "Actor":
+        return cls(ActorKind.USER, user=user, client_id=client_id)
+
+    @classmethod
+    def for_client(cls, client_id: str) -> "Actor":
+        return cls(ActorKind.CLIENT, client_id=client_id)
+
+    @classmethod
+    def for_customer(cls, customer_id: int, name: str = "", email: str | None = None) -> "Actor":
+        return cls(ActorKind.CUSTOMER, customer_id=customer_id, customer_name=name, customer_email=email)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user else None
+
+
+class StateRequirement(enum.Enum):
+    """Which status state an edit needs: eGain edits open cases, the closed-case
+    edit closed ones, Thalamus either (it may reopen or close by status)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class EditCase:
+    """One edit, whatever API it came through.
+
+    ``UNSET`` means "not mentioned: leave as it is". For the string attributes
+    ``""`` removes the value; for ``due_date`` ``None`` removes it.
+    """
+
+    case_id: int
+    api: str
+    expected_last_modified: datetime | None = None
+    expected_etag: str | None = None
+    state_requirement: StateRequirement = StateRequirement.OPEN
+    required_action: str = "Edit Case"
+    due_date: datetime | None | _Unset = UNSET
+    owner_id: int | _Unset = UNSET
+    severity: str | _Unset = UNSET
+    subject: str | _Unset = UNSET
+    description: str | _Unset = UNSET
+    solution: str | _Unset = UNSET
+    link: tuple[int, ...] = ()
+    unlink: tuple[int, ...] = ()
+    custom_attributes: tuple[tuple[str, str], ...] = ()
+    # Thalamus v4
+    category_code: str | _Unset = UNSET
+    type_code: str | _Unset = UNSET
+    status_name: str | _Unset = UNSET
+    resolution_name: str | _Unset = UNSET
+    comments: tuple[str, ...] = ()
+    case_data: dict[str, Any] | _Unset = UNSET
+
+    TEXT_ATTRIBUTES = ("subject", "description", "solution")
+
+    def mentions_anything(self) -> bool:
+        singles = (
+            self.due_date, self.owner_id, self.severity, self.subject, self.description,
+            self.solution, self.category_code, self.type_code, self.status_name,
+            self.resolution_name, self.case_data,
+        )
+        collections = (self.link, self.unlink, self.custom_attributes, self.comments)
+        return any(is_given(v) for v in singles) or any(collections)
+
+    def ids_to_lock(self) -> list[int]:
+        """Every case whose related-case count the edit may change, in the
+        order all edits lock them (ascending id), so that two edits never wait
+        for each other in a cycle."""
+        return sorted({self.case_id, *self.link, *self.unlink})
+
+
+@dataclass(frozen=True)
+class FieldDefinition:
+    """A custom attribute (eGain, global) or a case data field (Thalamus, per type)."""
+
+    id: int
+    name: str
+    data_type: str  # string | integer | decimal | boolean | date
+    allowed_values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """A case as stored, with what the rules need to judge an edit."""
+
+    id: int
+    department_id: int
+    owner_id: int | None
+    customer_id: int | None
+    status_id: int
+    status_name: str
+    status_state: str
+    severity: str | None
+    subject: str | None
+    description: str | None
+    solution: str | None
+    due_date: datetime | None
+    category_id: int | None
+    case_type_id: int | None
+    resolution_id: int | None
+    last_modified: datetime
+    last_closed: datetime | None
+    related_ids: frozenset[int] = frozenset()
+    custom_values: dict[int, Any] = field(default_factory=dict)  # field id -> value
+
+    @property
+    def is_open(self) -> bool:
+        return self.status_state == "open"
+
+
+@dataclass(frozen=True)
+class LinkedCaseFacts:
+    """A case at the other end of a link or unlink, locked with the edited case."""
+
+    id: int
+    department_id: int
+    related_ids: frozenset[int]
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Thalamus category and type, as found by their codes."""
+
+    category_id: int | None = None
+    category_is_system: bool = False
+    type_id: int | None = None
+    fields: tuple[FieldDefinition, ...] = ()
+
+
+@dataclass(frozen=True)
+class NamedRef:
+    id: int
+    name: str
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class EditFacts:
+    """Everything an edit is judged on, loaded in one transaction with the
+    case row locked."""
+
+    now: datetime
+    case: CaseState | None
+    new_owner: UserFacts | None = None
+    linked_cases: dict[int, LinkedCaseFacts] = field(default_factory=dict)
+    departments_sharing_activities: frozenset[int] = frozenset()
+    custom_attributes: dict[str, FieldDefinition] = field(default_factory=dict)
+    classification: Classification | None = None
+    status: NamedRef | None = None
+    resolution: NamedRef | None = None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class CaseUpdate:
+    """What an accepted edit writes: column values, relation changes, custom
+    values, comments, and the history entry that describes it."""
+
+    case_id: int
+    last_modified: datetime
+    columns: dict[str, Any]
+    link: tuple[int, ...]
+    unlink: tuple[int, ...]
+    custom_values_set: dict[int, Any]
+    custom_values_removed: tuple[int, ...]
+    comments: tuple[str, ...]
+    changes: tuple[FieldChange, ...]
+    other_ends: tuple["OtherEndUpdate", ...] = ()
+
+
+@dataclass(frozen=True)
+class OtherEndUpdate:
+    """A case whose relations changed because another case linked or unlinked
+    it: its representation changed, so it gets a new lastModified and a
+    history entry of its own."""
+
+    case_id: int
+    last_modified: datetime
+    change: FieldChange

@@ -1,0 +1,87 @@
+"""Who may act on a case. Each check raises the error that names its rule.
+
+A user is held to every check; an OAuth client token (no user) to none of them
+(eGain: "Client Application: No additional permission required"); a customer
+(Thalamus party) only to owning the case.
+"""
+
+from __future__ import annotations
+
+from casemgr.domain import errors
+from casemgr.domain.model import Actor, ActorKind, CaseState, LinkedCaseFacts, UserFacts
+from casemgr.domain.readmodel import CaseView
+
+
+def check_may_touch_case(actor: Actor, case: CaseState | CaseView, action: str) -> None:
+    """The caller holds the action and reaches the case (first 403 group)."""
+    if actor.kind is ActorKind.CUSTOMER:
+        if case.customer_id != actor.customer_id:
+            raise errors.CaseNotVisibleToCustomer(f"Case {case.id} is not a case of this customer.", case_id=case.id)
+        return
+    user = actor.user
+    if user is None:
+        return
+    check_action(user, action)
+    if case.department_id not in user.department_ids:
+        raise errors.CaseOutsideUserDepartments(
+            f"User is not allowed to access case {case.id}: it belongs to no department of the user.",
+            case_id=case.id,
+        )
+
+
+def check_may_read_case(actor: Actor, case: CaseState | CaseView) -> None:
+    """Reading needs no action, only reach: department for users, ownership for customers."""
+    if actor.kind is ActorKind.CUSTOMER:
+        check_may_touch_case(actor, case, action="")
+    elif actor.user is not None and case.department_id not in actor.user.department_ids:
+        raise errors.CaseOutsideUserDepartments(
+            f"User is not allowed to access case {case.id}.", case_id=case.id
+        )
+
+
+def check_action(user: UserFacts, action: str) -> None:
+    if action and action not in user.actions:
+        raise errors.ActionNotAllowed(f"User not allowed to perform action '{action}'.", action=action)
+
+
+def check_may_assign(actor: Actor, case: CaseState, new_owner: UserFacts) -> None:
+    """Assigning to another user: Transfer Activities on that user, and the
+    case lies in one of that user's departments."""
+    user = actor.user
+    if user is None or new_owner.id == user.id:
+        return
+    if new_owner.id not in user.may_transfer_to:
+        raise errors.TransferNotPermitted(
+            f"User is not allowed to transfer activities to user {new_owner.id}.", user_id=new_owner.id
+        )
+    if case.department_id not in new_owner.department_ids:
+        raise errors.CaseOutsideOwnerDepartments(
+            f"Case {case.id} belongs to no department of user {new_owner.id}.", user_id=new_owner.id
+        )
+
+
+def check_may_pull(actor: Actor, case: CaseState) -> None:
+    """Seeds 002/003: if the current owner is someone else than the caller,
+    the caller holds Pull Activities on that owner. The seeds state it for
+    every edit, not only for reassignment, and so does this check."""
+    user = actor.user
+    if user is None or case.owner_id is None or case.owner_id == user.id:
+        return
+    if case.owner_id not in user.may_pull_from:
+        raise errors.PullNotPermitted(
+            f"User is not allowed to pull activities from user {case.owner_id}.", user_id=case.owner_id
+        )
+
+
+def check_may_relate(actor: Actor, linked: LinkedCaseFacts, sharing_departments: frozenset[int]) -> None:
+    """A newly linked case lies in the user's home or foreign departments, or in
+    a department that shares with the user's home department with activity
+    sharing on. Unlinking needs no such reach: the relation already exists."""
+    user = actor.user
+    if user is None:
+        return
+    if linked.department_id in user.department_ids or linked.department_id in sharing_departments:
+        return
+    raise errors.RelatedCaseNotPermitted(
+        f"User is not allowed to relate case {linked.id}.", case_id=linked.id
+    )

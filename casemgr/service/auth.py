@@ -1,0 +1,104 @@
+"""Logins and sessions (eGain X-egain-session, Thalamus cookie).
+
+Session ids are 32 random bytes; only their SHA-256 is stored, so a copy of
+the table opens no session. A fast hash is right here: the ids are random and
+long, unlike passwords, which are hashed with Argon2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from casemgr.domain import errors
+from casemgr.domain.model import Actor
+from casemgr.service.ports import UnitOfWorkFactory
+
+_hasher = PasswordHasher()
+# Verified when the login is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("casemgr-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_seconds: int
+    lifetime_seconds: int
+    max_per_user: int
+
+
+class SessionService:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, policy: SessionPolicy):
+        self._unit_of_work = unit_of_work
+        self.policy = policy
+
+    def login_user(self, api: str, login: str, password: str, force: bool = False) -> str:
+        """A new session for a user; the oldest one ends when ``force`` is set
+        and the user already holds the maximum."""
+        with self._unit_of_work() as uow:
+            row = uow.auth.user_login(login)
+        if row is None or not password_matches(row["password_hash"], password) or row["disabled"]:
+            raise errors.InvalidCredentials("Invalid user name or password.")
+        session_id = new_secret()
+        with self._unit_of_work() as uow:
+            uow.auth.purge_expired(self.policy.idle_seconds, self.policy.lifetime_seconds)
+            live = uow.auth.user_sessions(row["id"], api)
+            excess = len(live) - self.policy.max_per_user + 1
+            if excess > 0 and not force:
+                raise errors.SessionLimitReached(
+                    f"User already has {len(live)} active sessions; log in with forceLogin=yes to end the oldest.",
+                    limit=self.policy.max_per_user,
+                )
+            for old in live[:max(excess, 0)]:
+                uow.auth.delete_session(old["token_hash"])
+            uow.auth.create_session(hash_secret(session_id), api, row["id"], None)
+        return session_id
+
+    def login_customer(self, api: str, principal: str, password: str) -> tuple[str, Actor]:
+        with self._unit_of_work() as uow:
+            row = uow.auth.customer_login(principal)
+        if row is None or not password_matches(row["password_hash"], password):
+            raise errors.InvalidCredentials("Invalid user name or password.")
+        session_id = new_secret()
+        with self._unit_of_work() as uow:
+            uow.auth.create_session(hash_secret(session_id), api, None, row["id"])
+        return session_id, Actor.for_customer(row["id"], row["first_name"] or row["name"], row["email"])
+
+    def logout(self, session_id: str) -> bool:
+        with self._unit_of_work() as uow:
+            return uow.auth.delete_session(hash_secret(session_id))
+
+    def actor_for_session(self, api: str, session_id: str | None) -> Actor:
+        """The user behind a live session; the session counts as used now."""
+        if not session_id:
+            raise errors.AuthenticationRequired("Session is missing.")
+        with self._unit_of_work() as uow:
+            row = uow.auth.touch_session(
+                hash_secret(session_id), api, self.policy.idle_seconds, self.policy.lifetime_seconds
+            )
+            user = uow.auth.user_facts(row["user_id"]) if row and row["user_id"] else None
+        if user is None or user.disabled:
+            raise errors.AuthenticationRequired("Session is invalid or expired.")
+        return Actor.for_user(user)

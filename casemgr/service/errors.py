@@ -1,0 +1,10 @@
+"""Failures of the infrastructure, as the service layer names them. The db
+adapter translates driver errors into these at one boundary."""
+
+
+class ServiceUnavailable(Exception):
+    """The database cannot be reached or did not answer in time."""
+
+
+class CaseBusy(ServiceUnavailable):
+    """Another request held the case's row lock for longer than the lock timeout."""
