@@ -60,7 +60,7 @@ class Database:
                 yield PgUnitOfWork(conn)
         except psycopg.errors.LockNotAvailable as exc:
             raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
-        except psycopg.errors.TransactionRollbackError as exc:
+        except psycopg.errors.TransactionRollback as exc:
             raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
         except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
             log.warning("database unavailable: %s", type(exc).__name__)
@@ -73,3 +73,19 @@ class Database:
         except ServiceUnavailable:
             return False
         return True
+
+
+class NoDatabase:
+    """Stands in when no database URL is configured (e.g. when only the
+    OpenAPI spec is generated): every use case answers 503."""
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[PgUnitOfWork]:
+        raise ServiceUnavailable("No database is configured.")
+        yield  # pragma: no cover
+
+    def is_ready(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from psycopg.types.json import Jsonb
+
+from casemgr.domain.versions import format_timestamp
 
 
 def _default(value: Any) -> Any:
@@ -24,11 +26,6 @@ def _default(value: Any) -> Any:
 
 def to_jsonb(value: Any) -> Jsonb:
     return Jsonb(value, dumps=lambda obj: json.dumps(obj, default=_default, ensure_ascii=False))
-
-
-def format_timestamp(value: datetime) -> str:
-    value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def parse_timestamp(value: str | datetime | None) -> datetime | None:

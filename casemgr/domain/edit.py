@@ -147,12 +147,12 @@ def check_version(cmd: EditCase, case: CaseState) -> None:
     current = to_millis(case.last_modified)
     if cmd.expected_etag is not None and cmd.expected_etag != etag_for(case.id, current):
         raise errors.PreconditionFailed(
-            "The case was modified since the ETag given in If-Match.", current=current
+            "The case was modified since the ETag given in If-Match.", current=current, case_id=case.id
         )
     if cmd.expected_last_modified is not None and to_millis(cmd.expected_last_modified) != current:
         raise errors.StaleCase(
             "The lastModified date of the case in the request does not match its lastModified date on the server.",
-            current=current,
+            current=current, case_id=case.id,
         )
 
 

@@ -70,8 +70,8 @@ class CaseNotClosed(DomainError):
 class StaleCase(DomainError):
     """Rule 4: lastModified differs from the case's current lastModified."""
 
-    def __init__(self, message: str, *, current: datetime):
-        super().__init__(message, current=current)
+    def __init__(self, message: str, *, current: datetime, case_id: int | None = None):
+        super().__init__(message, current=current, case_id=case_id)
         self.current = current
 
 

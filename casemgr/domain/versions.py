@@ -24,3 +24,9 @@ def etag_for(case_id: int, last_modified: datetime) -> str:
     """A strong ETag: lastModified changes on every write to the case."""
     millis = (last_modified - _EPOCH) // ONE_MILLISECOND
     return f'"{case_id}-{millis}"'
+
+
+def format_timestamp(value: datetime) -> str:
+    """The one text form of a moment: YYYY-MM-DDTHH:MM:SS.sssZ (UTC)."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

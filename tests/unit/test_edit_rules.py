@@ -1,0 +1,102 @@
+"""The edit rules as pure functions: no database, no HTTP."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from casemgr.domain import errors
+from casemgr.domain.edit import check_request, decide_edit
+from casemgr.domain.model import (
+    Actor,
+    CaseState,
+    EditCase,
+    EditFacts,
+    FieldDefinition,
+    LinkedCaseFacts,
+    StateRequirement,
+    UserFacts,
+)
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+SERVICE, SALES, LEGAL = 1, 2, 3
+
+FRANK = UserFacts(id=1, login="frank", licenses=frozenset({"Agent"}), actions=frozenset({"Edit Case"}),
+                  home_department_id=SERVICE, may_transfer_to=frozenset({2}), may_pull_from=frozenset({2}))
+ALICE = UserFacts(id=2, login="alice", licenses=frozenset({"Agent"}), home_department_id=SERVICE)
+CASE = CaseState(
+    id=10, department_id=SERVICE, owner_id=1, customer_id=None, status_id=1, status_name="Open",
+    status_state="open", severity="low", subject="s", description=None, solution=None, due_date=None,
+    category_id=None, case_type_id=None, resolution_id=None, last_modified=NOW - timedelta(hours=1),
+    last_closed=None,
+)
+
+
+def edit(**changes) -> EditCase:
+    return EditCase(case_id=10, api="test", expected_last_modified=CASE.last_modified, **changes)
+
+
+def facts(**overrides) -> EditFacts:
+    return replace(EditFacts(now=NOW, case=CASE), **overrides)
+
+
+def test_an_accepted_edit_moves_last_modified_to_now():
+    update = decide_edit(edit(subject="new"), Actor.for_user(FRANK), facts())
+    assert update.last_modified == NOW
+    assert update.columns["subject"] == "new"
+    assert [c.field for c in update.changes] == ["subject"]
+
+
+def test_a_client_token_skips_the_user_permissions_but_not_the_data_rules():
+    outside = replace(CASE, department_id=LEGAL, owner_id=99)
+    client = Actor.for_client("crm")
+    assert decide_edit(edit(subject="x"), client, facts(case=outside)).columns["subject"] == "x"
+    with pytest.raises(errors.DueDateNotInFuture):
+        decide_edit(edit(due_date=NOW - timedelta(days=1)), client, facts(case=outside))
+
+
+def test_a_customer_only_reaches_its_own_cases():
+    mine = replace(CASE, customer_id=7)
+    decide_edit(edit(subject="x", state_requirement=StateRequirement.ANY), Actor.for_customer(7), facts(case=mine))
+    with pytest.raises(errors.CaseNotVisibleToCustomer):
+        decide_edit(edit(subject="x"), Actor.for_customer(8), facts(case=mine))
+
+
+def test_a_closed_case_is_refused_before_a_stale_version():
+    closed = replace(CASE, status_state="closed")
+    stale = EditCase(case_id=10, api="t", expected_last_modified=NOW - timedelta(days=9), subject="x")
+    with pytest.raises(errors.CaseNotOpen):
+        decide_edit(stale, Actor.for_user(FRANK), facts(case=closed))
+
+
+def test_the_relation_limit_is_judged_after_unlinks():
+    full = replace(CASE, related_ids=frozenset(range(100, 175)))
+    linked = {i: LinkedCaseFacts(i, SERVICE, frozenset({10}), NOW) for i in range(100, 175)}
+    linked[200] = LinkedCaseFacts(200, SERVICE, frozenset(), NOW)
+    ok = decide_edit(edit(link=(200,), unlink=(100,)), Actor.for_user(FRANK), facts(case=full, linked_cases=linked))
+    assert (ok.link, ok.unlink) == ((200,), (100,))
+    with pytest.raises(errors.RelatedCaseLimitExceeded):
+        decide_edit(edit(link=(200,)), Actor.for_user(FRANK), facts(case=full, linked_cases=linked))
+
+
+def test_both_ends_of_a_new_link_get_a_history_entry():
+    linked = {20: LinkedCaseFacts(20, SERVICE, frozenset(), NOW - timedelta(days=1))}
+    update = decide_edit(edit(link=(20,)), Actor.for_user(FRANK), facts(linked_cases=linked))
+    (other,) = update.other_ends
+    assert (other.case_id, other.change.old, other.change.new) == (20, [], [10])
+
+
+@pytest.mark.parametrize("raw, ok", [("5", True), ("-3", True), ("5.5", False), ("", True), ("x", False)])
+def test_an_integer_custom_attribute_takes_whole_numbers(raw, ok):
+    rating = {"rating": FieldDefinition(1, "rating", "integer")}
+    cmd = edit(custom_attributes=(("rating", raw),))
+    if ok:
+        decide_edit(cmd, Actor.for_user(FRANK), facts(custom_attributes=rating))
+    else:
+        with pytest.raises(errors.InvalidValue):
+            decide_edit(cmd, Actor.for_user(FRANK), facts(custom_attributes=rating))
+
+
+def test_a_request_linking_and_unlinking_the_same_case_is_refused():
+    with pytest.raises(errors.InvalidValue):
+        check_request(edit(link=(3,), unlink=(3,)))
