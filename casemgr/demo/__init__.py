@@ -1,0 +1,1 @@
+"""The demo dataset (demo.yaml), loaded with ``casemgr load``."""

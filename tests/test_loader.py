@@ -1,0 +1,419 @@
+"""The YAML loader (SPEC 7) on a real Postgres: whole files or nothing, every
+problem named by its path, and the same state after a second load."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+from psycopg import sql
+
+from casemgr.db.loader import LoadError, load_data, load_file
+from casemgr.service.auth import hash_secret, password_matches
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SPEC_EXAMPLE = FIXTURES / "spec_example.yaml"
+DEMO = Path(__file__).parent.parent / "casemgr" / "demo" / "demo.yaml"
+
+
+# -- helpers -------------------------------------------------------------------
+
+def table_contents(url: str) -> dict[str, list[str]]:
+    """Every row of every table, so two states can be compared whole."""
+    with psycopg.connect(url) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1")]
+        return {
+            table: sorted(repr(row) for row in conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table))))
+            for table in tables
+        }
+
+
+def row_counts(url: str) -> dict[str, int]:
+    return {table: len(rows) for table, rows in table_contents(url).items()}
+
+
+def case_rows(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT * FROM support_case ORDER BY id").fetchall()
+
+
+def fetch(url: str, statement: str, params: tuple = ()) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def load(url: str, document: dict) -> dict[str, int]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return load_data(conn, document)
+
+
+def refusal(url: str, document: dict) -> LoadError:
+    with pytest.raises(LoadError) as caught:
+        load(url, document)
+    return caught.value
+
+
+def small_world(cases: list[dict] | None = None) -> dict:
+    """A minimal valid document; tests add the entries they are about."""
+    return {
+        "departments": [{"name": "Service"}],
+        "users": [{"id": 7, "login": "frank", "password": "frank-pass", "homeDepartment": "Service"}],
+        "statuses": [{"name": "Open", "state": "open", "initial": True}, {"name": "Closed", "state": "closed"}],
+        "cases": cases if cases is not None else [{"id": 1, "department": "Service", "subject": "First"}],
+    }
+
+
+def spec_example() -> dict:
+    return yaml.safe_load(SPEC_EXAMPLE.read_text("utf-8"))
+
+
+# -- files that load -------------------------------------------------------------
+
+def test_the_spec_example_file_loads(empty_db_url):
+    counts = load_file(empty_db_url, SPEC_EXAMPLE)
+
+    assert counts == {"departments": 2, "users": 3, "customers": 1, "customAttributes": 2, "statuses": 3,
+                      "resolutions": 2, "categories": 1, "touchpoints": 1, "oauthClients": 1, "cases": 2}
+    [case] = fetch(empty_db_url, """
+        SELECT c.severity::text, c.subject, c.description, c.due_date, s.name, u.login, c.customer_id,
+               cat.code, t.code, r.name, c.last_closed
+        FROM support_case c JOIN case_status s ON s.id = c.status_id LEFT JOIN app_user u ON u.id = c.owner_id
+        LEFT JOIN category cat ON cat.id = c.category_id LEFT JOIN case_type t ON t.id = c.case_type_id
+        LEFT JOIN resolution r ON r.id = c.resolution_id WHERE c.id = 1013""")
+    assert case == ("high", "Phone does not charge", None, datetime(2030, 1, 1, tzinfo=timezone.utc), "Open",
+                    "frank", 1000, "Reclamo", "Telefonico", "Unresolved", None)
+    assert fetch(empty_db_url, "SELECT * FROM case_relation") == [(1002, 1013)]
+    values = dict(fetch(empty_db_url, """
+        SELECT f.name, v.value FROM case_custom_value v JOIN custom_field f ON f.id = v.custom_field_id
+        WHERE v.case_id = 1013"""))
+    assert values == {"customer_rating": 5, "Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}
+
+
+def test_a_case_without_a_status_starts_in_the_initial_status(empty_db_url):
+    load_file(empty_db_url, SPEC_EXAMPLE)
+
+    assert fetch(empty_db_url, "SELECT s.name FROM support_case c JOIN case_status s ON s.id = c.status_id"
+                               " WHERE c.id = 1002") == [("Open",)]
+
+
+def test_the_demo_dataset_loads(empty_db_url):
+    counts = load_file(empty_db_url, DEMO)
+
+    assert counts["departments"] == 4 and counts["users"] >= 8 and counts["customers"] >= 3
+    assert 30 <= counts["cases"] <= 40
+    [(related,)] = fetch(empty_db_url, "SELECT related_ids FROM case_related_ids WHERE case_id = 1013")
+    assert 1001 in related
+    assert fetch(empty_db_url, "SELECT count(*) FROM support_case WHERE due_date <= now()") == [(0,)]
+    [(frank_hash,)] = fetch(empty_db_url, "SELECT password_hash FROM app_user WHERE login = 'frank'")
+    assert password_matches(frank_hash, "frank-pass")
+    assert fetch(empty_db_url, "SELECT token_hash FROM touchpoint WHERE code = 'web'") == [(hash_secret("web-token"),)]
+
+
+@pytest.mark.parametrize("path", [SPEC_EXAMPLE, DEMO], ids=["spec example", "demo"])
+def test_loading_a_file_twice_gives_the_same_state(empty_db_url, path):
+    load_file(empty_db_url, path)
+    first_contents, first_cases = table_contents(empty_db_url), case_rows(empty_db_url)
+
+    load_file(empty_db_url, path)
+
+    assert row_counts(empty_db_url) == {table: len(rows) for table, rows in first_contents.items()}
+    assert case_rows(empty_db_url) == first_cases  # lastModified included
+    assert table_contents(empty_db_url) == first_contents  # password hashes kept, nothing rewritten
+
+
+def test_a_reload_bumps_last_modified_only_of_the_cases_it_changes(empty_db_url):
+    document = small_world([
+        {"id": 1, "department": "Service", "subject": "Unchanged"},
+        {"id": 2, "department": "Service", "subject": "Before"},
+        {"id": 3, "department": "Service", "subject": "Gets a relation"},
+        {"id": 4, "department": "Service", "subject": "Other end of the relation"},
+    ])
+    load(empty_db_url, document)
+    before = dict(fetch(empty_db_url, "SELECT id, last_modified FROM support_case"))
+
+    document["cases"][1]["subject"] = "After"
+    document["cases"][2]["relatedCases"] = [4]
+    load(empty_db_url, document)
+    after = dict(fetch(empty_db_url, "SELECT id, last_modified FROM support_case"))
+
+    assert after[1] == before[1]
+    assert after[2] > before[2] and after[3] > before[3] and after[4] > before[4]
+
+
+def test_a_relation_is_stored_once_low_id_first_and_the_files_set_replaces_the_old_one(empty_db_url):
+    document = small_world([
+        {"id": 5, "department": "Service", "relatedCases": [1, 3]},
+        {"id": 1, "department": "Service", "relatedCases": [5]},
+        {"id": 3, "department": "Service"},
+    ])
+    load(empty_db_url, document)
+    assert fetch(empty_db_url, "SELECT * FROM case_relation ORDER BY 1, 2") == [(1, 5), (3, 5)]
+
+    document["cases"][0]["relatedCases"] = [1]
+    load(empty_db_url, document)
+
+    assert fetch(empty_db_url, "SELECT * FROM case_relation ORDER BY 1, 2") == [(1, 5)]
+
+
+def test_the_sets_of_an_entry_in_the_file_are_replaced_by_the_files_set(empty_db_url):
+    load_file(empty_db_url, SPEC_EXAMPLE)
+    document = spec_example()
+    frank = document["users"][0]
+    frank["foreignDepartments"] = []
+    frank["permissions"] = [{"permission": "Pull Activities", "users": ["bob"]}]
+    document["departments"][0]["sharedWith"] = [{"department": "Sales"}]
+    document["cases"][0]["customAttributes"] = {}
+
+    load(empty_db_url, document)
+
+    assert fetch(empty_db_url, "SELECT count(*) FROM user_foreign_department") == [(0,)]
+    assert fetch(empty_db_url, "SELECT p.permission::text, t.login FROM user_permission p"
+                               " JOIN app_user t ON t.id = p.target_user_id") == [("Pull Activities", "bob")]
+    assert fetch(empty_db_url, "SELECT activity_sharing FROM department_share") == [(False,)]
+    names = fetch(empty_db_url, "SELECT f.name FROM case_custom_value v JOIN custom_field f ON f.id = v.custom_field_id"
+                                " ORDER BY f.name")
+    assert names == [("Boolean6534",), ("Decimal6534",), ("Number6534",)]
+
+
+def test_another_file_may_make_another_status_initial(empty_db_url):
+    load_file(empty_db_url, SPEC_EXAMPLE)
+
+    load(empty_db_url, {"statuses": [{"name": "New", "state": "open", "initial": True}],
+                        "cases": [{"id": 3000, "department": "Service"}]})
+
+    assert fetch(empty_db_url, "SELECT name FROM case_status WHERE is_initial") == [("New",)]
+    assert fetch(empty_db_url, "SELECT s.name FROM support_case c JOIN case_status s ON s.id = c.status_id"
+                               " WHERE c.id = 3000") == [("New",)]
+
+
+def test_a_customer_without_an_id_is_matched_by_email(empty_db_url):
+    load_file(empty_db_url, SPEC_EXAMPLE)
+
+    load(empty_db_url, {"customers": [{"name": "John R. Tierney", "email": "JOHN@example.com"}]})
+
+    assert fetch(empty_db_url, "SELECT id, name, email FROM customer") == [(1000, "John R. Tierney", "JOHN@example.com")]
+
+
+def test_a_case_loaded_closed_gets_last_closed_once(empty_db_url):
+    document = small_world([{"id": 1, "department": "Service", "status": "Closed"}])
+    load(empty_db_url, document)
+    [(closed_at,)] = fetch(empty_db_url, "SELECT last_closed FROM support_case")
+
+    load(empty_db_url, document)
+
+    assert closed_at is not None
+    assert fetch(empty_db_url, "SELECT last_closed FROM support_case") == [(closed_at,)]
+
+
+def test_explicit_ids_move_the_identity_sequences_past_them(empty_db_url):
+    load_file(empty_db_url, SPEC_EXAMPLE)
+
+    with psycopg.connect(empty_db_url) as conn:
+        department = conn.execute("SELECT id FROM department LIMIT 1").fetchone()[0]
+        status = conn.execute("SELECT id FROM case_status LIMIT 1").fetchone()[0]
+        [case_id] = conn.execute("INSERT INTO support_case (department_id, status_id) VALUES (%s, %s) RETURNING id",
+                                 (department, status)).fetchone()
+        [customer_id] = conn.execute("INSERT INTO customer (name) VALUES ('New') RETURNING id").fetchone()
+
+    assert case_id > 1013 and customer_id > 1000
+
+
+@pytest.mark.parametrize("due_date", ["2030-01-01T00:00:00.000Z", "2030-01-01T01:00:00+01:00",
+                                      datetime(2030, 1, 1, tzinfo=timezone.utc), datetime(2030, 1, 1)])
+def test_a_due_date_may_be_iso_text_or_a_yaml_timestamp(empty_db_url, due_date):
+    load(empty_db_url, small_world([{"id": 1, "department": "Service", "dueDate": due_date}]))
+
+    assert fetch(empty_db_url, "SELECT due_date FROM support_case") == [(datetime(2030, 1, 1, tzinfo=timezone.utc),)]
+
+
+# -- files that are refused -----------------------------------------------------------
+
+def test_a_user_whose_home_department_does_not_exist_is_refused_and_nothing_changes(empty_db_url):
+    load_file(empty_db_url, SPEC_EXAMPLE)
+    before = table_contents(empty_db_url)
+    document = spec_example()
+    document["users"][2]["homeDepartment"] = "Nowhere"
+    document["cases"][1]["subject"] = "A change that must not be written"
+
+    error = refusal(empty_db_url, document)
+
+    assert error.path == "users[2].homeDepartment"
+    assert str(error).startswith("users[2].homeDepartment: department 'Nowhere' does not exist")
+    assert row_counts(empty_db_url) == {table: len(rows) for table, rows in before.items()}
+    assert table_contents(empty_db_url) == before
+
+
+@pytest.mark.parametrize("bad_case, path", [
+    ({"severity": "extreme"}, "cases[1].severity"),
+    ({"subject": "x" * 1025}, "cases[1].subject"),
+    ({"solution": "x" * 1025}, "cases[1].solution"),
+    ({"dueDate": "next tuesday"}, "cases[1].dueDate"),
+    ({"status": "Pending"}, "cases[1].status"),
+], ids=["unknown severity", "1025-character subject", "1025-character solution", "bad due date",
+        "unknown status"])
+def test_a_bad_case_late_in_the_file_leaves_every_earlier_section_unwritten(empty_db_url, bad_case, path):
+    before = row_counts(empty_db_url)
+    document = small_world([{"id": 1, "department": "Service"}, {"id": 2, "department": "Service", **bad_case}])
+
+    error = refusal(empty_db_url, document)
+
+    assert error.path == path
+    assert row_counts(empty_db_url) == before
+    assert before["department"] == before["app_user"] == before["support_case"] == 0
+    # Sequences are not rolled back: an untouched one proves nothing was even attempted.
+    assert fetch(empty_db_url, "SELECT pg_sequence_last_value('department_id_seq')") == [(None,)]
+
+
+def test_unknown_keys_are_refused_with_their_path(empty_db_url):
+    document = small_world([{"id": 1, "department": "Service", "colour": "red"}])
+    document["departments"].append({"name": "Sales", "sharedWith": [{"department": "Service", "mode": "all"}]})
+    document["users"][0]["nickname"] = "Frankie"
+    document["widgets"] = []
+
+    error = refusal(empty_db_url, document)
+
+    paths = [path for path, _ in error.problems]
+    assert paths == ["widgets", "departments[1].sharedWith[0].mode", "users[0].nickname", "cases[0].colour"]
+    assert "unknown" in str(error)
+
+
+def test_every_problem_is_reported_the_first_one_leading(empty_db_url):
+    document = small_world([{"id": 1, "department": "Nowhere", "owner": "nobody", "customer": 99}])
+    document["users"][0]["homeDepartment"] = "Elsewhere"
+
+    error = refusal(empty_db_url, document)
+
+    assert error.problems == [
+        ("users[0].homeDepartment", "department 'Elsewhere' does not exist"),
+        ("cases[0].department", "department 'Nowhere' does not exist"),
+        ("cases[0].owner", "user 'nobody' does not exist"),
+        ("cases[0].customer", "customer 99 does not exist"),
+    ]
+    assert str(error).splitlines()[0] == "users[0].homeDepartment: department 'Elsewhere' does not exist"
+
+
+def test_references_to_rows_already_in_the_database_are_accepted(empty_db_url):
+    load_file(empty_db_url, SPEC_EXAMPLE)
+
+    load(empty_db_url, {"cases": [{"id": 2000, "department": "Sales", "owner": "bob", "customer": 1000,
+                                   "relatedCases": [1013]}]})
+
+    assert fetch(empty_db_url, "SELECT * FROM case_relation WHERE high_case_id = 2000") == [(1013, 2000)]
+
+
+@pytest.mark.parametrize("change, path, message", [
+    ({"caseData": {"Boolean6534": True, "Decimal6534": 2.2}}, "cases[0].caseData.Number6534", "is required"),
+    ({"caseData": {"Boolean6534": "yes", "Decimal6534": 2.2, "Number6534": 1}}, "cases[0].caseData.Boolean6534",
+     "expected a value of type boolean"),
+    ({"customAttributes": {"region": "west"}}, "cases[0].customAttributes.region", "Expected one of: north, south"),
+    ({"customAttributes": {"customer_rating": "five"}}, "cases[0].customAttributes.customer_rating",
+     "expected integer"),
+    ({"customAttributes": {"mood": "good"}}, "cases[0].customAttributes.mood", "does not exist"),
+    ({"type": "Postal"}, "cases[0].type", "does not exist in category 'Reclamo'"),
+], ids=["incomplete caseData", "mistyped caseData", "value outside enumeration", "not an integer",
+        "unknown attribute", "unknown type"])
+def test_custom_values_and_case_data_are_held_to_their_definitions(empty_db_url, change, path, message):
+    document = spec_example()
+    document["cases"][0].update(change)
+
+    error = refusal(empty_db_url, document)
+
+    assert error.path == path and message in error.message
+
+
+def test_a_system_category_cannot_hold_a_case(empty_db_url):
+    document = spec_example()
+    document["categories"][0]["system"] = True
+
+    assert refusal(empty_db_url, document).path == "cases[0].category"
+
+
+def test_a_database_error_while_writing_rolls_back_and_names_the_entry(empty_db_url):
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        conn.execute("""
+            CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN IF NEW.subject = 'boom' THEN RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER refuse_boom BEFORE INSERT ON support_case FOR EACH ROW EXECUTE FUNCTION refuse_boom();
+        """)
+    document = small_world([{"id": 1, "department": "Service"}, {"id": 2, "department": "Service", "subject": "boom"}])
+
+    error = refusal(empty_db_url, document)
+
+    assert error.path == "cases[1]" and "boom refused" in error.message
+    assert fetch(empty_db_url, "SELECT count(*) FROM department") == [(0,)]
+
+
+# -- the related-case limit, at both ends ---------------------------------------------
+
+def many_cases(count: int, first_id: int = 1) -> list[dict]:
+    return [{"id": first_id + i, "department": "Service"} for i in range(count)]
+
+
+def test_a_case_listing_75_related_cases_is_accepted(empty_db_url):
+    cases = many_cases(76)
+    cases[0]["relatedCases"] = list(range(2, 77))
+
+    load(empty_db_url, small_world(cases))
+
+    assert fetch(empty_db_url, "SELECT count(*) FROM case_relation") == [(75,)]
+
+
+def test_a_case_listing_more_than_75_related_cases_is_refused(empty_db_url):
+    cases = many_cases(77)
+    cases[0]["relatedCases"] = list(range(2, 78))
+
+    error = refusal(empty_db_url, small_world(cases))
+
+    assert error.path == "cases[0].relatedCases" and "76" in error.message
+
+
+def test_a_case_listed_by_more_than_75_cases_is_refused(empty_db_url):
+    cases = many_cases(77)
+    for case in cases[1:]:
+        case["relatedCases"] = [1]
+
+    error = refusal(empty_db_url, small_world(cases))
+
+    assert error.path == "cases[0].relatedCases" and "case 1 would be related to 76 cases" in error.message
+
+
+def test_a_stored_case_already_at_75_relations_cannot_gain_one_more(empty_db_url):
+    cases = many_cases(76)
+    cases[0]["relatedCases"] = list(range(2, 77))
+    load(empty_db_url, small_world(cases))
+
+    error = refusal(empty_db_url, {"cases": [{"id": 500, "department": "Service", "relatedCases": [1]}]})
+
+    assert error.path == "cases[0].relatedCases" and "case 1 would be related to 76 cases" in error.message
+
+
+def test_a_document_that_is_not_a_mapping_is_refused(empty_db_url):
+    with psycopg.connect(empty_db_url, autocommit=True) as conn, pytest.raises(LoadError) as caught:
+        load_data(conn, ["departments"])
+
+    assert caught.value.path == "(document)"
+
+
+def test_a_file_that_is_not_yaml_is_refused_with_its_position(empty_db_url, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("departments:\n  - name: [unclosed\n", "utf-8")
+
+    with pytest.raises(LoadError) as caught:
+        load_file(empty_db_url, bad)
+
+    assert caught.value.path.startswith("bad.yaml:")
+
+
+def test_the_file_is_not_changed_by_validation(empty_db_url):
+    document = spec_example()
+    original = copy.deepcopy(document)
+
+    load(empty_db_url, document)
+
+    assert document == original
