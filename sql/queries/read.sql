@@ -43,3 +43,6 @@ FROM custom_field WHERE case_type_id IS NULL ORDER BY position, id
 
 -- name: first_closed_status
 SELECT id, name, state::text AS state FROM case_status WHERE state = 'closed' ORDER BY id LIMIT 1
+
+-- name: any_case_exists
+SELECT EXISTS (SELECT 1 FROM support_case) AS any_case

@@ -1,0 +1,78 @@
+"""casemgr: three vendor "edit case" APIs over one domain and one Postgres."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import Flask
+from flask_smorest import Api
+
+from casemgr.config import Settings
+
+__version__ = "0.1.0"
+
+OPENAPI_DESCRIPTION = """\
+casemgr serves three public "edit case" APIs over one domain layer and one
+Postgres database: eGain Interaction v12, eGain Case Manager v3 and Thalamus
+REST v4. A case edited through one API is the same case, with the same
+lastModified, in the other two.
+"""
+
+
+def create_app(settings: Settings | None = None, test_config: dict | None = None) -> Flask:
+    """The one place that wires settings, database, services and blueprints.
+    Opening the pool starts connecting in the background; nothing connects at
+    import time, and the app answers 503 until Postgres does."""
+    from casemgr.api import health
+    from casemgr.api.egain_v12 import views as egain_v12_views
+    from casemgr.api.context import Services
+    from casemgr.api.handlers import register_error_handlers
+    from casemgr.api.logging import register_request_logging
+    from casemgr.api.system_root import SystemContextRoot
+    from casemgr.service.auth import SessionPolicy, SessionService
+    from casemgr.service.cases import CaseService
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        CASEMGR=settings,
+        API_TITLE="casemgr",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        API_SPEC_OPTIONS={"info": {"description": OPENAPI_DESCRIPTION}},
+        # Bodies are read by casemgr.api.wire with its own cap (413).
+        MAX_CONTENT_LENGTH=None,
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    database = _database(settings)
+    unit_of_work = database.unit_of_work
+    app.extensions["casemgr"] = Services(
+        cases=CaseService(unit_of_work),
+        sessions=SessionService(unit_of_work, SessionPolicy(
+            idle_seconds=settings.session_idle_minutes * 60,
+            lifetime_seconds=settings.session_lifetime_minutes * 60,
+            max_per_user=settings.max_sessions_per_user,
+        )),
+        is_ready=database.is_ready,
+    )
+    app.extensions["casemgr.database"] = database
+
+    api = Api(app)
+    api.register_blueprint(health.blp)
+    api.register_blueprint(egain_v12_views.blp)
+    register_error_handlers(app)
+    register_request_logging(app)
+    app.wsgi_app = SystemContextRoot(app.wsgi_app)
+    return app
+
+
+def _database(settings: Settings):
+    from casemgr.db.database import Database, NoDatabase
+
+    if not settings.database_url:
+        return NoDatabase()
+    database = Database(settings.database_url, settings)
+    database.open()
+    return database

@@ -1,0 +1,1 @@
+"""HTTP adapters: one package per API, plus what they share."""

@@ -1,0 +1,21 @@
+"""The services a request works with, wired once by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from casemgr.service.auth import SessionService
+from casemgr.service.cases import CaseService
+
+
+@dataclass(frozen=True)
+class Services:
+    cases: CaseService
+    sessions: SessionService
+    is_ready: object  # () -> bool: the database answers
+
+
+def services() -> Services:
+    return current_app.extensions["casemgr"]

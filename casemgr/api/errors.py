@@ -1,0 +1,165 @@
+"""The one error table: every cause → HTTP status, eGain code, Thalamus entry.
+
+Domain errors name causes without HTTP; wire errors (below) are causes only an
+HTTP request can have (a query parameter, a media type, a body that does not
+parse). Each API renders the same table entry in its own body shape. The
+README's error-code table lists these rows; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casemgr.domain import errors as domain
+from casemgr.service.errors import CaseBusy, ServiceUnavailable
+
+
+class WireError(Exception):
+    """A request refused for its HTTP form, before it becomes a command."""
+
+    def __init__(self, message: str, **facts):
+        super().__init__(message)
+        self.message = message
+        self.facts = facts
+
+
+class UnsupportedQueryParameter(WireError):
+    pass
+
+
+class EmptyBody(WireError):
+    pass
+
+
+class MalformedBody(WireError):
+    pass
+
+
+class MissingElement(WireError):
+    pass
+
+
+class UnsupportedElement(WireError):
+    pass
+
+
+class InvalidAttributeValue(WireError):
+    pass
+
+
+class NullNotAllowed(WireError):
+    pass
+
+
+class NotAcceptable(WireError):
+    pass
+
+
+class LanguageNotSupported(WireError):
+    pass
+
+
+class UnsupportedMediaType(WireError):
+    pass
+
+
+class BodyTooLarge(WireError):
+    pass
+
+
+class LengthRequired(WireError):
+    pass
+
+
+class NoCaseFound(WireError):
+    """A read by ids found none of them (eGain answers 404)."""
+
+
+class RouteNotFound(WireError):
+    pass
+
+
+class MethodNotAllowed(WireError):
+    pass
+
+
+class InternalError(WireError):
+    pass
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    status: int
+    egain_code: str
+    # Thalamus: the key and code of the flat {"errors": {key: code}} map.
+    thalamus_key: str
+    thalamus_code: str
+    summary: str
+
+
+E = ErrorEntry
+ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
+    UnsupportedQueryParameter: E(400, "400-101", "query", "UnsupportedParameter", "Unsupported query parameter(s)"),
+    InvalidAttributeValue: E(400, "400-152", "{attribute}", "InvalidValue", "Invalid value for an attribute (type or format)"),
+    domain.InvalidValue: E(400, "400-152", "{attribute}", "InvalidValue", "Invalid value for an attribute"),
+    domain.InvalidEnumValue: E(400, "400-196", "{attribute}", "InvalidEnumValue", "Invalid enumeration value; details list the expected values"),
+    domain.RelatedCaseLimitExceeded: E(400, "400-10424", "relatedCases", "LimitExceeded", "Limit exceeded: a case relates to at most 75 cases"),
+    EmptyBody: E(400, "400-9001", "body", "Required", "Request body is empty"),
+    MalformedBody: E(400, "400-9002", "body", "Malformed", "Request body does not parse (JSON or XML)"),
+    MissingElement: E(400, "400-9003", "{attribute}", "Required", "A required element is missing"),
+    UnsupportedElement: E(400, "400-9004", "{attribute}", "Unsupported", "Unsupported element in the request body"),
+    domain.NothingToChange: E(400, "400-9005", "body", "NothingToChange", "No attribute besides id and lastModified"),
+    domain.CaseNotFound: E(400, "400-9006", "case", "invalidId", "Case does not exist"),
+    domain.CaseNotOpen: E(400, "400-9007", "case", "CaseNotOpen", "Case is not open"),
+    domain.CaseNotClosed: E(400, "400-9008", "case", "CaseNotClosed", "Case is not closed (closed-case edit)"),
+    domain.ValueTooLong: E(400, "400-9009", "{attribute}", "TooLong", "Value longer than 1024 characters"),
+    NullNotAllowed: E(400, "400-9010", "{attribute}", "NullNotAllowed", "null given; use \"\" to remove a value"),
+    domain.DueDateNotInFuture: E(400, "400-9011", "dueDate", "NotInFuture", "dueDate is not in the future"),
+    domain.OwnerNotFound: E(400, "400-9012", "owner", "invalidId", "New owner does not exist"),
+    domain.OwnerDisabled: E(400, "400-9013", "owner", "Disabled", "New owner is disabled"),
+    domain.OwnerUnlicensed: E(400, "400-9014", "owner", "Unlicensed", "New owner has no user license"),
+    domain.RelatedCaseNotFound: E(400, "400-9015", "relatedCases", "invalidId", "Related case does not exist"),
+    domain.RelatedCaseIsSelf: E(400, "400-9016", "relatedCases", "SelfReference", "A case cannot be related to itself"),
+    domain.UnknownCustomAttribute: E(400, "400-9017", "{attribute}", "Unknown", "Custom attribute is not configured"),
+    domain.CustomAttributeCharacters: E(400, "400-9018", "{attribute}", "InvalidCharacters", "Custom attribute value has characters that are not allowed"),
+    domain.TooManyCaseIds: E(400, "400-9019", "case", "TooManyIds", "More than 75 case ids in one read"),
+    domain.CategoryCodeRequired: E(400, "400-9020", "category", "CodeRequired", "categoryCode is missing"),
+    domain.TypeCodeRequired: E(400, "400-9021", "type", "CodeRequired", "typeCode is missing"),
+    domain.InvalidCategoryOrType: E(400, "400-9022", "categoryOrType", "InvalidCode", "Unknown category or type code"),
+    domain.CategoryIsSystemNode: E(400, "400-9023", "category", "CategorySystemNode", "Category is a system node"),
+    domain.UnknownStatusName: E(400, "400-9024", "status", "InvalidName", "Unknown status name"),
+    domain.UnknownResolutionName: E(400, "400-9025", "resolution", "InvalidName", "Unknown resolution name"),
+    domain.InvalidCaseField: E(400, "400-9026", "caseData.{field}", "invalidCaseField", "caseData field missing, unknown or of the wrong type"),
+    domain.AuthenticationRequired: E(401, "401-101", "token", "InvalidToken", "Session or token missing, invalid or expired"),
+    domain.InvalidCredentials: E(401, "401-9001", "principal", "InvalidCredentials", "Wrong user name or password, or disabled user"),
+    domain.ActionNotAllowed: E(403, "403-178", "case", "invalidId", "User not allowed to perform the action"),
+    domain.CaseOutsideUserDepartments: E(403, "403-105", "case", "invalidId", "Case is outside the user's departments"),
+    domain.CaseNotVisibleToCustomer: E(403, "403-9001", "case", "invalidId", "Case belongs to another customer"),
+    domain.TransferNotPermitted: E(403, "403-9002", "owner", "TransferNotPermitted", "No Transfer Activities permission on the new owner"),
+    domain.CaseOutsideOwnerDepartments: E(403, "403-9003", "owner", "OutsideDepartments", "Case is outside the new owner's departments"),
+    domain.PullNotPermitted: E(403, "403-9004", "owner", "PullNotPermitted", "No Pull Activities permission on the current owner"),
+    domain.RelatedCaseNotPermitted: E(403, "403-9005", "relatedCases", "NotPermitted", "Related case is outside the user's reach"),
+    domain.SessionLimitReached: E(403, "403-9006", "session", "LimitReached", "User already holds the maximum number of sessions"),
+    domain.ScopeNotGranted: E(403, "403-197", "token", "ScopeNotGranted", "Token lacks the scope the call needs"),
+    NoCaseFound: E(404, "404-9001", "case", "invalidId", "None of the requested cases was found"),
+    RouteNotFound: E(404, "404-9002", "path", "NotFound", "No such resource"),
+    MethodNotAllowed: E(405, "405-9001", "method", "NotAllowed", "Method not allowed on this resource"),
+    NotAcceptable: E(406, "406-9001", "accept", "NotAcceptable", "Accept names neither application/json nor application/xml"),
+    LanguageNotSupported: E(406, "406-100", "language", "NotSupported", "Accept-Language missing (v3) or not one of the 15 codes"),
+    domain.StaleCase: E(409, "409-100", "lastModified", "Conflict", "lastModified does not match the case's; details carry the current value"),
+    LengthRequired: E(411, "411-9001", "body", "LengthRequired", "Body length unknown"),
+    domain.PreconditionFailed: E(412, "412-9001", "etag", "PreconditionFailed", "If-Match does not match the case's ETag"),
+    BodyTooLarge: E(413, "413-9001", "body", "TooLarge", "Request body over 1 MiB"),
+    UnsupportedMediaType: E(415, "415-9001", "contentType", "Unsupported", "Content-Type is neither application/json nor application/xml"),
+    InternalError: E(500, "500-100", "system", "InternalError", "System unable to process the request"),
+    ServiceUnavailable: E(503, "503-9001", "system", "Unavailable", "Database unavailable; retry shortly"),
+    CaseBusy: E(503, "503-9002", "case", "Busy", "Case locked by another request for too long; retry"),
+}
+
+
+def entry_for(exc: Exception) -> ErrorEntry:
+    """The table row of the most specific class the exception is an instance of."""
+    for cls in type(exc).__mro__:
+        if cls in ERROR_TABLE:
+            return ERROR_TABLE[cls]
+    return ERROR_TABLE[InternalError]

@@ -1,0 +1,73 @@
+"""One error handler for the whole app: any refusal, rendered in the body
+shape of the API the request came in on."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from casemgr.api import errors
+from casemgr.api.egain.responses import error_response as egain_error_response
+from casemgr.domain.errors import DomainError
+from casemgr.service.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+ErrorRenderer = Callable[[Exception], Response]
+
+# Path prefix → the renderer of that API's error body. v3 and v4 add theirs.
+RENDERERS: dict[str, ErrorRenderer] = {
+    "/ws/v12/": egain_error_response,
+}
+
+
+def plain_error_response(exc: Exception) -> Response:
+    entry = errors.entry_for(exc)
+    response = jsonify({"code": entry.egain_code, "message": getattr(exc, "message", entry.summary)})
+    response.status_code = entry.status
+    return response
+
+
+def renderer_for_path(path: str) -> ErrorRenderer:
+    for prefix, renderer in RENDERERS.items():
+        if path.startswith(prefix):
+            return renderer
+    return plain_error_response
+
+
+_HTTP_STATUS_ERRORS = {
+    404: errors.RouteNotFound, 405: errors.MethodNotAllowed, 413: errors.BodyTooLarge,
+    411: errors.LengthRequired, 415: errors.UnsupportedMediaType, 406: errors.NotAcceptable,
+}
+
+
+def handle_refusal(exc: Exception) -> Response:
+    return renderer_for_path(request.path)(exc)
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    """Routing and protocol errors from Flask, in the API's own body shape;
+    their headers (Allow on 405) are kept."""
+    if exc.code is not None and exc.code >= 500:
+        return handle_unexpected(exc)
+    wire_class = _HTTP_STATUS_ERRORS.get(exc.code, errors.MalformedBody)
+    response = handle_refusal(wire_class(exc.description or exc.name))
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_unexpected(exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return handle_refusal(errors.InternalError("System unable to process the request."))
+
+
+def register_error_handlers(app: Flask) -> None:
+    for cls in (DomainError, errors.WireError, ServiceUnavailable):
+        app.register_error_handler(cls, handle_refusal)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

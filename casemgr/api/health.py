@@ -1,0 +1,32 @@
+"""Liveness and readiness for load balancers and operators."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from casemgr.api.context import services
+
+blp = Blueprint("health", __name__, description="Liveness and readiness.")
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.doc(summary="Liveness", description="The process answers; touches nothing else.")
+    @blp.response(200, description="Alive.")
+    def get(self):
+        return jsonify({"status": "ok"})
+
+
+@blp.route("/health/ready")
+class Ready(MethodView):
+    @blp.doc(summary="Readiness", description="The database answers a query.")
+    @blp.response(200, description="Ready.")
+    @blp.alt_response(503, description="The database does not answer.")
+    def get(self):
+        if services().is_ready():
+            return jsonify({"status": "ready"})
+        response = jsonify({"status": "unavailable", "reason": "database does not answer"})
+        response.status_code = 503
+        return response

@@ -1,0 +1,173 @@
+"""HTTP form shared by the APIs: media types, languages, query parameters,
+bodies and dates. Everything here judges the *form* of a request; no rule
+about cases lives here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import marshmallow
+from flask import current_app, request
+
+from casemgr.api import errors
+from casemgr.config import SUPPORTED_LANGUAGES
+from casemgr.domain.versions import format_timestamp
+
+JSON = "application/json"
+XML = "application/xml"
+MEDIA_TYPES = (JSON, XML)
+
+
+def response_media_type() -> str:
+    """JSON or XML, by Accept; no Accept (or */*) means JSON."""
+    accept = request.accept_mimetypes
+    if not accept or accept.best == "*/*":
+        return JSON
+    best = accept.best_match(MEDIA_TYPES)
+    if best is None:
+        raise errors.NotAcceptable(
+            f"None of the media types in Accept is supported; use {JSON} or {XML}.", supported=MEDIA_TYPES
+        )
+    return best
+
+
+def request_language(*, required: bool) -> str:
+    """One of the 15 supported codes; absent means the default, unless required."""
+    header = request.headers.get("Accept-Language", "").strip()
+    if not header:
+        if required:
+            raise errors.LanguageNotSupported("Accept-Language header is required.", value="")
+        return current_app.config["CASEMGR"].default_language
+    if header not in SUPPORTED_LANGUAGES:
+        raise errors.LanguageNotSupported(
+            f"Invalid 'Accept-Language' header value: '{header}'.", value=header
+        )
+    return header
+
+
+def request_media_type() -> str | None:
+    """The body's media type (JSON or XML), or None for a request without a body."""
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return None
+    mimetype = request.mimetype
+    if mimetype not in MEDIA_TYPES:
+        raise errors.UnsupportedMediaType(
+            f"Content-Type '{request.content_type or ''}' is not supported; use {JSON} or {XML}.",
+            value=request.content_type or "",
+        )
+    return mimetype
+
+
+def reject_query_parameters(allowed: tuple[str, ...] = ()) -> None:
+    unsupported = [name for name in request.args if name not in allowed]
+    if unsupported:
+        names = ",".join(dict.fromkeys(unsupported))
+        raise errors.UnsupportedQueryParameter(
+            f"Unsupported query parameter(s) supplied: '{names}'.", names=names
+        )
+
+
+def read_body() -> bytes:
+    """The raw body, at most ``max_body_bytes``. Read from the stream with a
+    cap, because a chunked body has no Content-Length to check up front."""
+    limit = current_app.config["CASEMGR"].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise errors.BodyTooLarge(f"Request body exceeds {limit} bytes.", limit=limit)
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise errors.BodyTooLarge(f"Request body exceeds {limit} bytes.", limit=limit)
+    return body
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise errors.MalformedBody("Request body is not valid JSON.") from exc
+
+
+BodyParser = Callable[[bytes], Any]
+
+
+def load_body(schema: marshmallow.Schema, parsers: dict[str, BodyParser]) -> dict:
+    """Parse the body by its media type and load it with ``schema``: shape and
+    types only. Unknown elements are refused, never ignored."""
+    media_type = request_media_type()
+    body = read_body()
+    if media_type is None or not body.strip():
+        raise errors.EmptyBody("Request body is empty.")
+    data = parsers[media_type](body)
+    if not isinstance(data, dict):
+        raise errors.MalformedBody("Request body must be an object.")
+    try:
+        return schema.load(data)
+    except marshmallow.ValidationError as exc:
+        raise wire_error_from(exc.messages) from exc
+
+
+_UNKNOWN = marshmallow.fields.Field.default_error_messages.get("unknown", "Unknown field.")
+_REQUIRED = marshmallow.fields.Field.default_error_messages["required"]
+_NULL = marshmallow.fields.Field.default_error_messages["null"]
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """marshmallow's nested error dict as (dotted path, message) pairs."""
+    if isinstance(messages, dict):
+        pairs = []
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix and not isinstance(key, int) else (
+                f"{prefix}[{key}]" if isinstance(key, int) else str(key))
+            pairs.extend(flatten_messages(value, path))
+        return pairs
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return [(prefix, m) for m in messages]
+        return [pair for m in messages for pair in flatten_messages(m, prefix)]
+    return [(prefix, str(messages))]
+
+
+def wire_error_from(messages: Any) -> errors.WireError:
+    """One deterministic error for a body with several shape faults:
+    unsupported element, then missing, then null, then a bad value."""
+    pairs = sorted(flatten_messages(messages))
+    for wanted, build in (
+        (_UNKNOWN, lambda p: errors.UnsupportedElement(f"Unsupported element '{p}' in request body.", attribute=p)),
+        (_REQUIRED, lambda p: errors.MissingElement(f"Required element '{p}' is missing.", attribute=p)),
+        (_NULL, lambda p: errors.NullNotAllowed(
+            f"Element '{p}' may not be null; set it to an empty string to remove its value.", attribute=p)),
+    ):
+        for path, message in pairs:
+            if message == wanted:
+                return build(path)
+    path, message = pairs[0]
+    return errors.InvalidAttributeValue(f"Invalid value for '{path}': {message}", attribute=path)
+
+
+def parse_datetime(value: str, attribute: str) -> datetime:
+    """ISO-8601, with or without milliseconds, with any UTC offset ('Z' too).
+    A value without an offset is taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise errors.InvalidAttributeValue(
+            f"Invalid value '{value}' for '{attribute}': expected an ISO-8601 date-time.", attribute=attribute
+        ) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def format_datetime(value: datetime | None) -> str | None:
+    return None if value is None else format_timestamp(value)
+
+
+def parse_id(value: str, attribute: str) -> int:
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise errors.InvalidAttributeValue(
+            f"Invalid value '{value}' for '{attribute}': expected a numeric id.", attribute=attribute
+        )
+    return int(text)

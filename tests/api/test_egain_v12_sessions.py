@@ -1,0 +1,105 @@
+"""v12 sessions: login, logout, expiry, the five-session cap, and 401s."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+
+def code_of(response) -> str:
+    return response.get_json()["code"]
+
+
+def test_login_answers_204_with_a_session_header_that_opens_the_api(v12):
+    response = v12.login("frank")
+    assert response.status_code == 204
+    session = response.headers["X-egain-session"]
+    read = v12.client.get("/ws/v12/interaction/case/1013", headers={"X-egain-session": session})
+    assert read.status_code == 200
+    assert read.headers["X-egain-session"] == session
+
+
+def test_login_accepts_username_in_lower_case_too(v12):
+    response = v12.client.post("/ws/v12/authentication/user/login",
+                               json={"username": "frank", "password": "frank-pass"})
+    assert response.status_code == 204
+
+
+@pytest.mark.parametrize("user, password", [("frank", "wrong"), ("nobody", "x"), ("eve", "eve-pass")],
+                         ids=["wrong-password", "unknown-user", "disabled-user"])
+def test_a_bad_login_is_refused(v12, user, password):
+    response = v12.login(user, password)
+    assert response.status_code == 401
+    assert code_of(response) == "401-9001"
+    assert "X-egain-session" not in response.headers
+
+
+def test_only_a_hash_of_the_session_id_is_stored(v12, db):
+    session = v12.session("frank")
+    stored = [bytes(row[0]) for row in db.execute("SELECT token_hash FROM auth_session")]
+    assert stored == [hashlib.sha256(session.encode()).digest()]
+    assert session.encode() not in b"".join(stored)
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-egain-session": "not-a-session"}], ids=["missing", "unknown"])
+def test_a_missing_or_unknown_session_is_401(v12, headers):
+    response = v12.client.get("/ws/v12/interaction/case/1013", headers=headers)
+    assert response.status_code == 401
+    assert code_of(response) == "401-101"
+    assert "X-egain-session" not in response.headers
+
+
+def test_a_logged_out_session_is_401(v12):
+    session = v12.session("frank")
+    assert v12.client.delete("/ws/v12/authentication/user/logout",
+                             headers={"X-egain-session": session}).status_code == 204
+    response = v12.client.get("/ws/v12/interaction/case/1013", headers={"X-egain-session": session})
+    assert response.status_code == 401
+
+
+def test_an_idle_session_expires(v12, db):
+    session = v12.session("frank")
+    db.execute("UPDATE auth_session SET last_used_at = last_used_at - interval '31 minutes'")
+    assert v12.read(1013).status_code == 401
+
+
+def test_a_session_expires_after_its_lifetime_even_when_used(v12, db):
+    v12.session("frank")
+    db.execute("UPDATE auth_session SET created_at = created_at - interval '9 hours'")
+    assert v12.read(1013).status_code == 401
+
+
+def test_a_session_id_in_the_query_string_is_not_accepted(v12):
+    session = v12.session("frank")
+    response = v12.client.get(f"/ws/v12/interaction/case/1013?X-egain-session={session}")
+    assert response.status_code == 401
+
+
+def test_the_sixth_login_fails_unless_forced_and_forcing_ends_the_oldest(v12):
+    sessions = []
+    for _ in range(5):
+        response = v12.login("alice")
+        assert response.status_code == 204
+        sessions.append(response.headers["X-egain-session"])
+    sixth = v12.login("alice")
+    assert sixth.status_code == 403
+    assert code_of(sixth) == "403-9006"
+    forced = v12.login("alice", force=True)
+    assert forced.status_code == 204
+    oldest, newest = sessions[0], forced.headers["X-egain-session"]
+    assert v12.client.get("/ws/v12/interaction/case/1002", headers={"X-egain-session": oldest}).status_code == 401
+    assert v12.client.get("/ws/v12/interaction/case/1002", headers={"X-egain-session": newest}).status_code == 200
+
+
+def test_a_user_disabled_after_login_loses_the_session(v12, db):
+    v12.session("alice")
+    db.execute("UPDATE app_user SET disabled = true WHERE login = 'alice'")
+    assert v12.read(1002, user="alice").status_code == 401
+
+
+def test_the_system_context_root_serves_the_same_api(v12):
+    session = v12.session("frank")
+    response = v12.client.get("/system/ws/v12/interaction/case/1013", headers={"X-egain-session": session})
+    assert response.status_code == 200
+    assert response.get_json()["case"][0]["id"] == "1013"

@@ -1,0 +1,107 @@
+"""The README's first command on a machine without Postgres: `casemgr serve
+--demo` starts the embedded server, serves, and keeps its data across a
+restart. Runs the real CLI in a subprocess with CASEMGR_DATABASE_URL unset."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEMGR_")}
+    env.update(CASEMGR_DATA_DIR=str(data_dir), CASEMGR_PORT=str(port), CASEMGR_WORKERS="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "casemgr.cli", "serve", "--demo"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer 200 within {timeout}s")
+
+
+def stop(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGTERM)
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output
+
+
+def request(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start(tmp_path, port)
+    try:
+        wait_for(f"{base}/health", server)
+        wait_for(f"{base}/health/ready", server, timeout=30)
+        status, headers, _ = request(
+            "POST", f"{base}/ws/v12/authentication/user/login",
+            b'{"userName": "frank", "password": "frank-pass"}', {"Content-Type": "application/json"})
+        assert status == 204
+        session = {"X-egain-session": headers["X-egain-session"]}
+        status, _, body = request("GET", f"{base}/ws/v12/interaction/case/1013", headers=session)
+        assert status == 200, body
+        import json
+        last_modified = json.loads(body)["case"][0]["lastModified"]["date"]
+        edit = json.dumps({"id": "1013", "lastModified": {"date": last_modified},
+                           "subject": "kept across restarts"}).encode()
+        status, _, body = request("PUT", f"{base}/ws/v12/interaction/case", edit,
+                                  {**session, "Content-Type": "application/json"})
+        assert status == 204, body
+    finally:
+        output = stop(server)
+    assert (tmp_path / "pgdata" / "PG_VERSION").exists(), output
+
+    server = start(tmp_path, port)
+    try:
+        wait_for(f"{base}/health/ready", server)
+        status, headers, _ = request(
+            "POST", f"{base}/ws/v12/authentication/user/login",
+            b'{"userName": "frank", "password": "frank-pass"}', {"Content-Type": "application/json"})
+        session = {"X-egain-session": headers["X-egain-session"]}
+        status, _, body = request("GET", f"{base}/ws/v12/interaction/case/1013", headers=session)
+        assert status == 200
+        assert json.loads(body)["case"][0]["subject"] == "kept across restarts"
+    finally:
+        stop(server)
