@@ -1,0 +1,1 @@
+"""Thalamus REST API v4."""
