@@ -95,6 +95,9 @@ class ErrorEntry:
     thalamus_key: str
     thalamus_code: str
     summary: str
+    # Thalamus answers a refusal about the principal's reach to a case as
+    # 400 invalidId, like an unknown case, so a case's existence never leaks.
+    thalamus_status: int | None = None
 
 
 E = ErrorEntry
@@ -131,13 +134,14 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     domain.UnknownResolutionName: E(400, "400-9025", "resolution", "InvalidName", "Unknown resolution name"),
     domain.InvalidCaseField: E(400, "400-9026", "caseData.{field}", "invalidCaseField", "caseData field missing, unknown or of the wrong type"),
     domain.AuthenticationRequired: E(401, "401-101", "token", "InvalidToken", "Session or token missing, invalid or expired"),
+    domain.PrincipalRequired: E(401, "401-9002", "principal", "LoginRequired", "Thalamus: no operator or party login (cookie or HTTP Basic)"),
     domain.InvalidCredentials: E(401, "401-9001", "principal", "InvalidCredentials", "Wrong user name or password, or disabled user"),
-    domain.ActionNotAllowed: E(403, "403-178", "case", "invalidId", "User not allowed to perform the action"),
-    domain.CaseOutsideUserDepartments: E(403, "403-105", "case", "invalidId", "Case is outside the user's departments"),
-    domain.CaseNotVisibleToCustomer: E(403, "403-9001", "case", "invalidId", "Case belongs to another customer"),
+    domain.ActionNotAllowed: E(403, "403-178", "case", "invalidId", "User not allowed to perform the action", thalamus_status=400),
+    domain.CaseOutsideUserDepartments: E(403, "403-105", "case", "invalidId", "Case is outside the user's departments", thalamus_status=400),
+    domain.CaseNotVisibleToCustomer: E(403, "403-9001", "case", "invalidId", "Case belongs to another customer", thalamus_status=400),
     domain.TransferNotPermitted: E(403, "403-9002", "owner", "TransferNotPermitted", "No Transfer Activities permission on the new owner"),
     domain.CaseOutsideOwnerDepartments: E(403, "403-9003", "owner", "OutsideDepartments", "Case is outside the new owner's departments"),
-    domain.PullNotPermitted: E(403, "403-9004", "owner", "PullNotPermitted", "No Pull Activities permission on the current owner"),
+    domain.PullNotPermitted: E(403, "403-9004", "case", "invalidId", "No Pull Activities permission on the current owner", thalamus_status=400),
     domain.RelatedCaseNotPermitted: E(403, "403-9005", "relatedCases", "NotPermitted", "Related case is outside the user's reach"),
     domain.SessionLimitReached: E(403, "403-9006", "session", "LimitReached", "User already holds the maximum number of sessions"),
     domain.ScopeNotGranted: E(403, "403-197", "token", "ScopeNotGranted", "Token lacks the scope the call needs"),

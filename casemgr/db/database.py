@@ -16,6 +16,7 @@ import psycopg_pool
 
 from casemgr.config import Settings
 from casemgr.db.repositories import PgAuthRepository, PgCaseRepository
+from casemgr.db.thalamus_repository import PgThalamusRepository
 from casemgr.service.errors import CaseBusy, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class PgUnitOfWork:
         self.conn = conn
         self.cases = PgCaseRepository(conn)
         self.auth = PgAuthRepository(conn)
+        self.thalamus = PgThalamusRepository(conn)
 
 
 class Database:

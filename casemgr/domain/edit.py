@@ -21,12 +21,15 @@ from casemgr.domain.model import (
     Actor,
     CaseState,
     CaseUpdate,
+    Classification,
     EditCase,
     EditFacts,
     FieldChange,
     FieldDefinition,
+    NamedRef,
     OtherEndUpdate,
     StateRequirement,
+    _Unset,
     is_given,
 )
 from casemgr.domain.values import parse_field_value, python_type_matches
@@ -57,7 +60,12 @@ def check_text_lengths(cmd: EditCase) -> None:
             raise errors.ValueTooLong(
                 f"Value of '{name}' exceeds {MAX_TEXT_LENGTH} characters.", attribute=name, limit=MAX_TEXT_LENGTH
             )
-    for index, text in enumerate(cmd.comments):
+    check_comments(cmd.comments)
+
+
+def check_comments(comments: tuple[str, ...]) -> None:
+    """Rule 6 for Thalamus comments: each holds text, at most 1024 characters."""
+    for index, text in enumerate(comments):
         name = f"comments[{index}].description"
         if len(text) > MAX_TEXT_LENGTH:
             raise errors.ValueTooLong(
@@ -104,8 +112,11 @@ def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
     check_new_owner(cmd, actor, facts)
     new_related = decide_relations(cmd, case, facts)
     custom_set, custom_removed = decide_custom_attributes(cmd, facts.custom_attributes)
-    classification_columns, data_set = decide_classification(cmd, case, facts)
-    status_columns, closing = decide_status_and_resolution(cmd, facts)
+    classification_columns, data_set = decide_classification(
+        cmd.category_code, cmd.type_code, cmd.case_data, facts.classification
+    )
+    status_columns, closing = decide_status(cmd.status_name, facts.status, was_open=case.is_open)
+    status_columns.update(decide_resolution(cmd.resolution_name, facts.resolution))
 
     if is_given(cmd.owner_id) and facts.new_owner is not None:
         permissions.check_may_assign(actor, case, facts.new_owner)
@@ -246,46 +257,53 @@ def check_custom_value(definition: FieldDefinition, raw: str) -> None:
         )
 
 
-def decide_classification(cmd: EditCase, case: CaseState, facts: EditFacts) -> tuple[dict, dict[int, Any]]:
+def decide_classification(
+    category_code: str | _Unset,
+    type_code: str | _Unset,
+    case_data: dict[str, Any] | _Unset,
+    found: Classification | None,
+) -> tuple[dict, dict[int, Any]]:
     """Thalamus: category and type by code, not a system node, the type in the
-    category; caseData holds every field of the type with a value of its type."""
-    if not is_given(cmd.category_code) and not is_given(cmd.type_code):
+    category; caseData holds every field of the type with a value of its type.
+    ``found`` is what the codes name in storage (None: no such category)."""
+    if not is_given(category_code) and not is_given(type_code):
         return {}, {}
-    if not cmd.category_code:
+    if not category_code:
         raise errors.CategoryCodeRequired("categoryCode is required.", attribute="categoryCode")
-    if not cmd.type_code:
+    if not type_code:
         raise errors.TypeCodeRequired("typeCode is required.", attribute="typeCode")
-    found = facts.classification
     if found is None or found.category_id is None:
         raise errors.InvalidCategoryOrType(
-            f"Category '{cmd.category_code}' does not exist.", attribute="categoryCode"
+            f"Category '{category_code}' does not exist.", attribute="categoryCode"
         )
     if found.category_is_system:
         raise errors.CategoryIsSystemNode(
-            f"Category '{cmd.category_code}' is a system node and cannot hold cases.", attribute="categoryCode"
+            f"Category '{category_code}' is a system node and cannot hold cases.", attribute="categoryCode"
         )
     if found.type_id is None:
         raise errors.InvalidCategoryOrType(
-            f"Type '{cmd.type_code}' does not exist in category '{cmd.category_code}'.", attribute="typeCode"
+            f"Type '{type_code}' does not exist in category '{category_code}'.", attribute="typeCode"
         )
-    data = decide_case_data(cmd, found.fields)
+    data = decide_case_data(case_data, found.fields)
     return {"category_id": found.category_id, "case_type_id": found.type_id}, data
 
 
-def decide_case_data(cmd: EditCase, fields: tuple[FieldDefinition, ...]) -> dict[int, Any]:
-    if not is_given(cmd.case_data):
+def decide_case_data(case_data: dict[str, Any] | _Unset, fields: tuple[FieldDefinition, ...]) -> dict[int, Any]:
+    """Thalamus: caseData, when given, holds every field of the type, each with
+    a value of the field's data type, and no other field."""
+    if not is_given(case_data):
         return {}
     by_name = {f.name: f for f in fields}
-    for name in cmd.case_data:
+    for name in case_data:
         if name not in by_name:
             raise errors.InvalidCaseField(f"'{name}' is not a field of this case type.", field=name)
     values: dict[int, Any] = {}
     for definition in fields:
-        if definition.name not in cmd.case_data:
+        if definition.name not in case_data:
             raise errors.InvalidCaseField(
                 f"Field '{definition.name}' of the case type is missing from caseData.", field=definition.name
             )
-        value = cmd.case_data[definition.name]
+        value = case_data[definition.name]
         if not python_type_matches(definition, value):
             raise errors.InvalidCaseField(
                 f"Field '{definition.name}' expects a value of type {definition.data_type}.",
@@ -295,23 +313,25 @@ def decide_case_data(cmd: EditCase, fields: tuple[FieldDefinition, ...]) -> dict
     return values
 
 
-def decide_status_and_resolution(cmd: EditCase, facts: EditFacts) -> tuple[dict, bool]:
-    """Status and resolution by configured name. Moving an open case to a
-    status whose state is closed closes it (the caller sets lastClosed)."""
-    columns: dict = {}
-    closing = False
-    if is_given(cmd.status_name):
-        if facts.status is None:
-            raise errors.UnknownStatusName(f"Status '{cmd.status_name}' does not exist.", attribute="status")
-        columns["status_id"] = facts.status.id
-        closing = facts.status.state == "closed" and facts.case is not None and facts.case.is_open
-    if is_given(cmd.resolution_name):
-        if facts.resolution is None:
-            raise errors.UnknownResolutionName(
-                f"Resolution '{cmd.resolution_name}' does not exist.", attribute="resolution"
-            )
-        columns["resolution_id"] = facts.resolution.id
-    return columns, closing
+def decide_status(status_name: str | _Unset, found: NamedRef | None, *, was_open: bool) -> tuple[dict, bool]:
+    """Status by configured name. Moving an open case to a status whose state
+    is closed closes it: the second value says so (the caller sets lastClosed)."""
+    if not is_given(status_name):
+        return {}, False
+    if found is None:
+        raise errors.UnknownStatusName(f"Status '{status_name}' does not exist.", attribute="status")
+    return {"status_id": found.id}, found.state == "closed" and was_open
+
+
+def decide_resolution(resolution_name: str | _Unset, found: NamedRef | None) -> dict:
+    """Resolution by configured name."""
+    if not is_given(resolution_name):
+        return {}
+    if found is None:
+        raise errors.UnknownResolutionName(
+            f"Resolution '{resolution_name}' does not exist.", attribute="resolution"
+        )
+    return {"resolution_id": found.id}
 
 
 # -- the write --------------------------------------------------------------
@@ -335,7 +355,13 @@ def plain_columns(cmd: EditCase) -> dict[str, Any]:
 _HISTORY_NAMES = {
     "due_date": "dueDate", "owner_id": "owner", "status_id": "status", "resolution_id": "resolution",
     "category_id": "category", "case_type_id": "type", "last_closed": "lastClosed",
+    "department_id": "department", "customer_id": "customer",
 }
+
+
+def history_name(column: str) -> str:
+    """The name a column's change is recorded under: the API's attribute name."""
+    return _HISTORY_NAMES.get(column, column)
 
 
 def build_update(
@@ -354,7 +380,7 @@ def build_update(
             continue
         old = getattr(case, column)
         if old != new:
-            changes.append(FieldChange(_HISTORY_NAMES.get(column, column), old, new))
+            changes.append(FieldChange(history_name(column), old, new))
     field_names = {d.id: d.name for d in facts.custom_attributes.values()}
     if facts.classification is not None:
         field_names.update({d.id: d.name for d in facts.classification.fields})

@@ -171,6 +171,10 @@ class AuthenticationRequired(DomainError):
     """No valid session, token or credentials accompany the request."""
 
 
+class PrincipalRequired(AuthenticationRequired):
+    """Thalamus: a call on a case needs a logged-in operator or party."""
+
+
 class InvalidCredentials(DomainError):
     """A login with an unknown name, a wrong password or a disabled account."""
 

@@ -39,6 +39,13 @@ def check_may_read_case(actor: Actor, case: CaseState | CaseView) -> None:
         )
 
 
+def check_may_create_case(actor: Actor, action: str) -> None:
+    """A user creates a case with the action an edit needs (there is no
+    separate create action); a customer (party) creates its own cases."""
+    if actor.user is not None:
+        check_action(actor.user, action)
+
+
 def check_action(user: UserFacts, action: str) -> None:
     if action and action not in user.actions:
         raise errors.ActionNotAllowed(f"User not allowed to perform action '{action}'.", action=action)

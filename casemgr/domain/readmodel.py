@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from casemgr.domain.model import FieldDefinition
+
 
 @dataclass(frozen=True)
 class CustomValue:
@@ -63,3 +65,22 @@ class CaseView:
     def case_data(self) -> dict[str, Any]:
         """Thalamus caseData: the values of the case type's fields."""
         return {v.name: v.value for v in self.custom_values if v.case_type_id is not None}
+
+
+@dataclass(frozen=True)
+class CaseTypeView:
+    """Thalamus: a case type and the case data fields it defines."""
+
+    code: str
+    name: str
+    fields: tuple[FieldDefinition, ...] = ()
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    """Thalamus: a category (a system node holds no cases) and its types."""
+
+    code: str
+    name: str
+    system: bool
+    types: tuple[CaseTypeView, ...] = ()

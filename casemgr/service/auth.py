@@ -57,10 +57,7 @@ class SessionService:
     def login_user(self, api: str, login: str, password: str, force: bool = False) -> str:
         """A new session for a user; the oldest one ends when ``force`` is set
         and the user already holds the maximum."""
-        with self._unit_of_work() as uow:
-            row = uow.auth.user_login(login)
-        if row is None or not password_matches(row["password_hash"], password) or row["disabled"]:
-            raise errors.InvalidCredentials("Invalid user name or password.")
+        row = self._verified_user(login, password)
         session_id = new_secret()
         with self._unit_of_work() as uow:
             uow.auth.purge_expired(self.policy.idle_seconds, self.policy.lifetime_seconds)
@@ -77,28 +74,73 @@ class SessionService:
         return session_id
 
     def login_customer(self, api: str, principal: str, password: str) -> tuple[str, Actor]:
+        row = self._verified_customer(principal, password)
+        session_id = new_secret()
+        with self._unit_of_work() as uow:
+            uow.auth.create_session(hash_secret(session_id), api, None, row["id"])
+        return session_id, customer_actor(row)
+
+    def login_principal(self, api: str, principal: str, password: str) -> tuple[str, Actor]:
+        """Thalamus signin: an operator (a user, by login or email) first, else
+        a party (a customer, by email). Thalamus has no forceLogin, so a user
+        at the session cap ends the oldest session instead of being refused."""
+        try:
+            session_id = self.login_user(api, principal, password, force=True)
+        except errors.InvalidCredentials:
+            return self.login_customer(api, principal, password)
+        return session_id, self.actor_for_session(api, session_id)
+
+    def authenticate_principal(self, principal: str, password: str) -> Actor:
+        """HTTP Basic on each request: the principals of ``login_principal``,
+        checked the same way, without a session."""
+        try:
+            row = self._verified_user(principal, password)
+        except errors.InvalidCredentials:
+            return customer_actor(self._verified_customer(principal, password))
+        with self._unit_of_work() as uow:
+            user = uow.auth.user_facts(row["id"])
+        if user is None:
+            raise errors.InvalidCredentials("Invalid user name or password.")
+        return Actor.for_user(user)
+
+    def _verified_user(self, login: str, password: str) -> dict:
+        """The user's login row, when the password matches and the user is enabled."""
+        with self._unit_of_work() as uow:
+            row = uow.auth.user_login(login)
+        if row is None or not password_matches(row["password_hash"], password) or row["disabled"]:
+            raise errors.InvalidCredentials("Invalid user name or password.")
+        return row
+
+    def _verified_customer(self, principal: str, password: str) -> dict:
+        """The customer's login row, when the password matches."""
         with self._unit_of_work() as uow:
             row = uow.auth.customer_login(principal)
         if row is None or not password_matches(row["password_hash"], password):
             raise errors.InvalidCredentials("Invalid user name or password.")
-        session_id = new_secret()
-        with self._unit_of_work() as uow:
-            uow.auth.create_session(hash_secret(session_id), api, None, row["id"])
-        return session_id, Actor.for_customer(row["id"], row["first_name"] or row["name"], row["email"])
+        return row
 
     def logout(self, session_id: str) -> bool:
         with self._unit_of_work() as uow:
             return uow.auth.delete_session(hash_secret(session_id))
 
     def actor_for_session(self, api: str, session_id: str | None) -> Actor:
-        """The user behind a live session; the session counts as used now."""
+        """The user (or, on Thalamus, the customer) behind a live session; the
+        session counts as used now."""
         if not session_id:
             raise errors.AuthenticationRequired("Session is missing.")
         with self._unit_of_work() as uow:
             row = uow.auth.touch_session(
                 hash_secret(session_id), api, self.policy.idle_seconds, self.policy.lifetime_seconds
             )
+            customer = uow.auth.customer(row["customer_id"]) if row and row["customer_id"] else None
             user = uow.auth.user_facts(row["user_id"]) if row and row["user_id"] else None
+        if customer is not None:
+            return customer_actor(customer)
         if user is None or user.disabled:
             raise errors.AuthenticationRequired("Session is invalid or expired.")
         return Actor.for_user(user)
+
+
+def customer_actor(row: dict) -> Actor:
+    """A customer row (id, name, first_name, email) as the actor it logs in as."""
+    return Actor.for_customer(row["id"], row["first_name"] or row["name"], row["email"])

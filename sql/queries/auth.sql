@@ -10,6 +10,9 @@ ORDER BY (login = %(principal)s) DESC LIMIT 1
 SELECT id, name, first_name, email, password_hash
 FROM customer WHERE lower(email) = lower(%(principal)s)
 
+-- name: get_customer
+SELECT id, name, first_name, email FROM customer WHERE id = %(customer_id)s
+
 -- name: create_session
 INSERT INTO auth_session (token_hash, api, user_id, customer_id)
 VALUES (%(token_hash)s, %(api)s, %(user_id)s, %(customer_id)s)

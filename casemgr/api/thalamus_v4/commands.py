@@ -1,0 +1,43 @@
+"""A v4 case body (already shape-checked) → the API-neutral command."""
+
+from __future__ import annotations
+
+from casemgr.domain.create import CreateCase
+from casemgr.domain.model import UNSET, EditCase, StateRequirement
+
+
+def edit_command(case_id: int, body: dict, *, api: str, if_match: str | None) -> EditCase:
+    """v4 edits open and closed cases alike (a status may close or reopen
+    one); the version check is opt-in, through If-Match."""
+    return EditCase(
+        case_id=case_id,
+        api=api,
+        expected_etag=_etag(if_match),
+        expected_last_modified=None,
+        state_requirement=StateRequirement.ANY,
+        **_case_fields(body),
+    )
+
+
+def create_command(body: dict, *, api: str) -> CreateCase:
+    return CreateCase(api=api, **_case_fields(body))
+
+
+def _case_fields(body: dict) -> dict:
+    # A missing (or null) code reaches the domain as "", which it refuses
+    # with CodeRequired: the two codes are mandatory on every call.
+    return {
+        "category_code": body.get("categoryCode") or "",
+        "type_code": body.get("typeCode") or "",
+        "status_name": body.get("status", UNSET),
+        "resolution_name": body.get("resolution", UNSET),
+        "comments": tuple(comment["description"] for comment in body.get("comments", ())),
+        "case_data": body.get("caseData", UNSET),
+    }
+
+
+def _etag(if_match: str | None) -> str | None:
+    """``If-Match: *`` matches any version of an existing case: no check."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    return if_match.strip()

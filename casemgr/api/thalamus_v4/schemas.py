@@ -1,0 +1,106 @@
+"""Thalamus v4 wire shapes: shape and types only.
+
+Unknown elements raise (marshmallow's default) and become a 400. Whether a
+category, type, status or case data field exists, and whether a value fits
+its field, is the domain's to judge, so ``caseData`` values are loaded as
+they come.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from casemgr.domain.model import MAX_TEXT_LENGTH
+
+
+class ThalamusSignin(Schema):
+    principal = fields.String(required=True, metadata={
+        "description": "An operator's login or email, or a party's email.", "example": "frank"})
+    password = fields.String(required=True, metadata={"example": "frank-pass"})
+
+
+class ThalamusNewComment(Schema):
+    description = fields.String(required=True, metadata={"maxLength": MAX_TEXT_LENGTH, "example": "Called back"})
+
+
+class ThalamusCaseBody(Schema):
+    """The body of the update (PUT) and of the creation (POST)."""
+
+    # Mandatory, but judged by the domain: a missing or null code is refused
+    # with CodeRequired, not with a shape error.
+    categoryCode = fields.String(allow_none=True, metadata={"description": "Mandatory.", "example": "Case6534"})
+    typeCode = fields.String(allow_none=True, metadata={"description": "Mandatory.", "example": "Casetype6534"})
+    status = fields.String(metadata={"description": "A configured status name.", "example": "In Progress"})
+    resolution = fields.String(metadata={"description": "A configured resolution name.", "example": "Resolved"})
+    comments = fields.List(fields.Nested(ThalamusNewComment), metadata={"description": "Comments to append."})
+    caseData = fields.Dict(
+        keys=fields.String(), values=fields.Raw(allow_none=True),
+        metadata={"description": "When given, every field of the type, each a value of the field's data type.",
+                  "example": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
+    )
+
+
+class ThalamusSimpleProfile(Schema):
+    firstname = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class ThalamusContext(Schema):
+    simpleProfile = fields.Nested(ThalamusSimpleProfile)
+
+
+class ThalamusContextResponse(Schema):
+    context = fields.Nested(ThalamusContext)
+
+
+class ThalamusComment(Schema):
+    id = fields.Integer()
+    caseInstanceId = fields.Integer()
+    description = fields.String()
+
+
+class ThalamusCase(Schema):
+    id = fields.Integer(metadata={"example": 1013})
+    categoryCode = fields.String(allow_none=True)
+    categoryName = fields.String(allow_none=True)
+    typeCode = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "The status name."})
+    resolution = fields.String(allow_none=True, metadata={"description": "The resolution name."})
+    comments = fields.List(fields.Nested(ThalamusComment))
+    caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class ThalamusCaseResponse(Schema):
+    context = fields.Nested(ThalamusContext)
+    case = fields.Nested(ThalamusCase)
+
+
+class ThalamusField(Schema):
+    name = fields.String()
+    type = fields.String(metadata={"enum": ["boolean", "number", "decimal", "string", "date"]})
+
+
+class ThalamusCaseType(Schema):
+    code = fields.String()
+    name = fields.String()
+    # Named "fields" on the wire; a class attribute of that name would hide marshmallow's module.
+    field_list = fields.List(fields.Nested(ThalamusField), data_key="fields")
+
+
+class ThalamusCategory(Schema):
+    code = fields.String()
+    name = fields.String()
+    system = fields.Boolean(metadata={"description": "A system node holds no cases."})
+    types = fields.List(fields.Nested(ThalamusCaseType))
+
+
+class ThalamusCategories(Schema):
+    categories = fields.List(fields.Nested(ThalamusCategory))
+
+
+class ThalamusErrors(Schema):
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.String(), required=True,
+        metadata={"description": "One entry per error, each with an execution.<key> companion in English.",
+                  "example": {"status": "InvalidName", "execution.status": "execution.status: Status 'X' does not exist."}},
+    )

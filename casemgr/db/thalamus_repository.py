@@ -1,0 +1,73 @@
+"""Thalamus v4 storage: touchpoints, new cases and the category catalogue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from casemgr.db.jsonvalues import to_jsonb
+from casemgr.db.repositories import (
+    _NamedQueries,
+    change_to_json,
+    classification_from_json,
+    field_from_json,
+    named_ref_from_json,
+)
+from casemgr.domain.create import CreateCase, CreationFacts, NewCase
+from casemgr.domain.model import Actor, is_given
+from casemgr.domain.readmodel import CaseTypeView, CategoryView
+
+
+class PgThalamusRepository(_NamedQueries):
+    def touchpoint_token_hash(self, code: str) -> bytes | None:
+        row = self._one("get_touchpoint_token_hash", {"code": code})
+        return bytes(row["token_hash"]) if row else None
+
+    def load_creation_facts(self, cmd: CreateCase) -> CreationFacts:
+        row = self._one("get_creation_facts", {
+            "category_code": cmd.category_code or None,
+            "type_code": cmd.type_code or None,
+            "status_name": cmd.status_name if is_given(cmd.status_name) else None,
+            "resolution_name": cmd.resolution_name if is_given(cmd.resolution_name) else None,
+        })
+        return CreationFacts(
+            now=row["now"],
+            party_department_id=row["party_department_id"],
+            initial_status=named_ref_from_json(row["initial_status"]),
+            classification=classification_from_json(row["classification"]),
+            status=named_ref_from_json(row["status"]),
+            resolution=named_ref_from_json(row["resolution"]),
+        )
+
+    def insert_case(self, new_case: NewCase, actor: Actor, api: str) -> tuple[int, datetime]:
+        columns = new_case.columns
+        row = self._one("insert_case", {
+            "department_id": columns["department_id"],
+            "customer_id": columns.get("customer_id"),
+            "status_id": columns["status_id"],
+            "resolution_id": columns.get("resolution_id"),
+            "category_id": columns.get("category_id"),
+            "case_type_id": columns.get("case_type_id"),
+            "created_at": new_case.created_at,
+            "last_closed": columns.get("last_closed"),
+            "custom_values": to_jsonb({str(k): v for k, v in new_case.custom_values.items()}),
+            "comments": list(new_case.comments),
+            "api": api,
+            "actor_user_id": actor.user_id,
+            "actor_customer_id": actor.customer_id,
+            "actor_client_id": actor.client_id,
+            "changes": to_jsonb([change_to_json(c) for c in new_case.changes]),
+        })
+        return row["id"], row["last_modified"]
+
+    def categories(self) -> list[CategoryView]:
+        return [category_from_row(r) for r in self._all("list_categories", {})]
+
+
+def category_from_row(row: dict) -> CategoryView:
+    return CategoryView(
+        code=row["code"], name=row["name"], system=row["is_system"],
+        types=tuple(
+            CaseTypeView(code=t["code"], name=t["name"], fields=tuple(field_from_json(f) for f in t["fields"]))
+            for t in row["types"]
+        ),
+    )

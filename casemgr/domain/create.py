@@ -1,0 +1,138 @@
+"""Creating a case (Thalamus v4 ``POST /api/v4/cases``).
+
+A new case is judged by the rules an edit of its classification, status,
+resolution, comments and case data is judged by: ``decide_create`` calls the
+very functions of ``casemgr.domain.edit``, so the two can never drift apart.
+What only creation decides lives here: who may create, which department the
+case lands in, and the status it starts in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from casemgr.domain import edit, errors, permissions
+from casemgr.domain.model import (
+    UNSET,
+    Actor,
+    ActorKind,
+    Classification,
+    FieldChange,
+    NamedRef,
+    _Unset,
+    is_given,
+)
+from casemgr.domain.versions import to_millis
+
+
+@dataclass(frozen=True)
+class CreateCase:
+    """A new case, whatever API it came through. Category and type are
+    mandatory: ``""`` (the API's "missing") is refused with CodeRequired."""
+
+    api: str
+    category_code: str = ""
+    type_code: str = ""
+    status_name: str | _Unset = UNSET
+    resolution_name: str | _Unset = UNSET
+    comments: tuple[str, ...] = ()
+    case_data: dict[str, Any] | _Unset = UNSET
+    required_action: str = "Edit Case"
+
+
+@dataclass(frozen=True)
+class CreationFacts:
+    """What a new case is judged on, loaded in one round trip."""
+
+    now: datetime
+    party_department_id: int | None
+    initial_status: NamedRef | None
+    classification: Classification | None = None
+    status: NamedRef | None = None
+    resolution: NamedRef | None = None
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What an accepted creation writes: the case row, its case data, its
+    comments and the history entry that records the creation."""
+
+    created_at: datetime
+    columns: dict[str, Any]
+    custom_values: dict[int, Any]
+    comments: tuple[str, ...]
+    changes: tuple[FieldChange, ...]
+
+
+def check_request(cmd: CreateCase) -> None:
+    """Rules that need no stored fact."""
+    edit.check_comments(cmd.comments)
+
+
+def decide_create(cmd: CreateCase, actor: Actor, facts: CreationFacts) -> NewCase:
+    """Apply the creation rules in precedence order; return what to write."""
+    permissions.check_may_create_case(actor, cmd.required_action)
+    department_id = department_for_new_case(actor, facts)
+    classification_columns, case_data = edit.decide_classification(
+        cmd.category_code, cmd.type_code, cmd.case_data, facts.classification
+    )
+    if is_given(cmd.status_name):
+        status_columns, closing = edit.decide_status(cmd.status_name, facts.status, was_open=True)
+    else:
+        status_columns, closing = initial_status(facts)
+    resolution_columns = edit.decide_resolution(cmd.resolution_name, facts.resolution)
+
+    created_at = to_millis(facts.now)
+    columns = {
+        "department_id": department_id,
+        "customer_id": actor.customer_id,
+        **classification_columns,
+        **status_columns,
+        **resolution_columns,
+        "last_closed": created_at if closing else None,
+    }
+    return NewCase(
+        created_at=created_at,
+        columns=columns,
+        custom_values=case_data,
+        comments=cmd.comments,
+        changes=creation_changes(columns, case_data, facts, cmd.comments),
+    )
+
+
+def department_for_new_case(actor: Actor, facts: CreationFacts) -> int:
+    """An operator's case lands in the operator's home department. A party
+    (customer) belongs to no department, so its case lands in the party
+    department: the department with the lowest id, the one a fresh
+    installation creates first (ours: the sources are silent)."""
+    if actor.kind is ActorKind.USER and actor.user is not None:
+        return actor.user.home_department_id
+    if facts.party_department_id is None:
+        raise errors.InvalidValue("No department exists to hold a new case.", attribute="department")
+    return facts.party_department_id
+
+
+def initial_status(facts: CreationFacts) -> tuple[dict, bool]:
+    """Without a status name, a new case starts in the configured initial
+    status (an open one)."""
+    if facts.initial_status is None:
+        raise errors.UnknownStatusName("No initial status is configured.", attribute="status")
+    return {"status_id": facts.initial_status.id}, facts.initial_status.state == "closed"
+
+
+def creation_changes(
+    columns: dict[str, Any], case_data: dict[int, Any], facts: CreationFacts, comments: tuple[str, ...]
+) -> tuple[FieldChange, ...]:
+    """The history entry of a creation: "created", then every value the new
+    case starts with (old value None), as an edit records its changes."""
+    changes = [FieldChange("case", None, "created")]
+    for column, value in columns.items():
+        if value is not None:
+            changes.append(FieldChange(edit.history_name(column), None, value))
+    names = {d.id: d.name for d in facts.classification.fields} if facts.classification else {}
+    changes.extend(FieldChange(f"custom.{names[field_id]}", None, value) for field_id, value in case_data.items())
+    if comments:
+        changes.append(FieldChange("comments", None, list(comments)))
+    return tuple(changes)

@@ -1,0 +1,72 @@
+-- Thalamus v4: touchpoints, creating a case, the category/type catalogue.
+
+-- name: get_touchpoint_token_hash
+SELECT token_hash FROM touchpoint WHERE code = %(code)s
+
+-- name: get_creation_facts
+-- Everything the rules judge a new case on, in one round trip. The
+-- classification has the shape get_edit_facts gives it, so one mapper reads both.
+SELECT
+    date_trunc('milliseconds', clock_timestamp()) AS now,
+    (SELECT d.id FROM department d ORDER BY d.id LIMIT 1) AS party_department_id,
+    (SELECT json_build_object('id', s.id, 'name', s.name, 'state', s.state)
+       FROM case_status s WHERE s.is_initial OR s.state = 'open'
+       ORDER BY s.is_initial DESC, s.id LIMIT 1) AS initial_status,
+    (SELECT json_build_object(
+                'category_id', cat.id, 'category_is_system', cat.is_system, 'type_id', t.id,
+                'fields', COALESCE((SELECT json_agg(json_build_object(
+                                        'id', d.id, 'name', d.name, 'data_type', d.data_type,
+                                        'allowed_values', d.allowed_values) ORDER BY d.position, d.id)
+                                    FROM custom_field d WHERE d.case_type_id = t.id), '[]'::json))
+       FROM category cat
+       LEFT JOIN case_type t ON t.category_id = cat.id AND t.code = %(type_code)s
+       WHERE cat.code = %(category_code)s) AS classification,
+    (SELECT json_build_object('id', s.id, 'name', s.name, 'state', s.state)
+       FROM case_status s WHERE s.name = %(status_name)s) AS status,
+    (SELECT json_build_object('id', r.id, 'name', r.name)
+       FROM resolution r WHERE r.name = %(resolution_name)s) AS resolution
+
+-- name: insert_case
+-- One statement writes the whole new case: the row, its case data, its
+-- comments in the order given, and the history entry of the creation.
+WITH inserted AS (
+    INSERT INTO support_case (department_id, customer_id, status_id, resolution_id, category_id, case_type_id,
+                              created_at, last_modified, last_modified_by, last_closed)
+    VALUES (%(department_id)s, %(customer_id)s, %(status_id)s, %(resolution_id)s, %(category_id)s,
+            %(case_type_id)s, %(created_at)s, %(created_at)s, %(actor_user_id)s, %(last_closed)s)
+    RETURNING id, last_modified
+), case_data AS (
+    INSERT INTO case_custom_value (case_id, custom_field_id, value)
+    SELECT inserted.id, v.key::bigint, v.value FROM inserted, jsonb_each(%(custom_values)s) AS v
+    RETURNING 1
+), comments AS (
+    INSERT INTO case_comment (case_id, description, author_user_id, author_customer_id)
+    SELECT inserted.id, t.text, %(actor_user_id)s, %(actor_customer_id)s
+    FROM inserted, unnest(%(comments)s::text[]) WITH ORDINALITY AS t(text, position)
+    ORDER BY t.position
+    RETURNING 1
+), history AS (
+    INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id, changes)
+    SELECT inserted.id, inserted.last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s,
+           %(actor_client_id)s, %(changes)s
+    FROM inserted
+    RETURNING 1
+)
+SELECT inserted.id, inserted.last_modified,
+       (SELECT count(*) FROM case_data) + (SELECT count(*) FROM comments) + (SELECT count(*) FROM history)
+           AS rows_written
+FROM inserted
+
+-- name: list_categories
+-- Every category with its types, and each type with its case data fields.
+SELECT cat.code, cat.name, cat.is_system,
+       COALESCE((SELECT json_agg(json_build_object(
+                        'code', t.code, 'name', t.name,
+                        'fields', COALESCE((SELECT json_agg(json_build_object(
+                                                'id', d.id, 'name', d.name, 'data_type', d.data_type,
+                                                'allowed_values', d.allowed_values) ORDER BY d.position, d.id)
+                                            FROM custom_field d WHERE d.case_type_id = t.id), '[]'::json))
+                        ORDER BY t.code)
+                 FROM case_type t WHERE t.category_id = cat.id), '[]'::json) AS types
+FROM category cat
+ORDER BY cat.code
