@@ -24,13 +24,19 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     Opening the pool starts connecting in the background; nothing connects at
     import time, and the app answers 503 until Postgres does."""
     from casemgr.api import health
+    from casemgr.api.egain_v3 import oauth as egain_v3_oauth
+    from casemgr.api.egain_v3 import views as egain_v3_views
     from casemgr.api.egain_v12 import views as egain_v12_views
+    from casemgr.api.thalamus_v4 import views as thalamus_v4_views
     from casemgr.api.context import Services
     from casemgr.api.handlers import register_error_handlers
-    from casemgr.api.logging import register_request_logging
+    from casemgr.api.request_log import register_request_logging
     from casemgr.api.system_root import SystemContextRoot
     from casemgr.service.auth import SessionPolicy, SessionService
     from casemgr.service.cases import CaseService
+    from casemgr.service.creation import CaseCreationService
+    from casemgr.service.touchpoints import TouchpointService
+    from casemgr.service.tokens import TokenService
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -55,6 +61,9 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
             lifetime_seconds=settings.session_lifetime_minutes * 60,
             max_per_user=settings.max_sessions_per_user,
         )),
+        tokens=TokenService(unit_of_work, settings.token_lifetime_seconds),
+        creation=CaseCreationService(unit_of_work),
+        touchpoints=TouchpointService(unit_of_work),
         is_ready=database.is_ready,
     )
     app.extensions["casemgr.database"] = database
@@ -62,6 +71,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     api = Api(app)
     api.register_blueprint(health.blp)
     api.register_blueprint(egain_v12_views.blp)
+    api.register_blueprint(thalamus_v4_views.blp)
+    api.register_blueprint(egain_v3_oauth.token_blp)
+    api.register_blueprint(egain_v3_views.blp)
+    egain_v3_oauth.init_app(app)
     register_error_handlers(app)
     register_request_logging(app)
     app.wsgi_app = SystemContextRoot(app.wsgi_app)

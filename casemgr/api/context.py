@@ -8,12 +8,18 @@ from flask import current_app
 
 from casemgr.service.auth import SessionService
 from casemgr.service.cases import CaseService
+from casemgr.service.creation import CaseCreationService
+from casemgr.service.tokens import TokenService
+from casemgr.service.touchpoints import TouchpointService
 
 
 @dataclass(frozen=True)
 class Services:
     cases: CaseService
     sessions: SessionService
+    tokens: TokenService
+    creation: CaseCreationService
+    touchpoints: TouchpointService
     is_ready: object  # () -> bool: the database answers
 
 

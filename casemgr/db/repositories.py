@@ -142,6 +142,9 @@ class PgAuthRepository(_NamedQueries):
     def customer_login(self, email: str) -> dict | None:
         return self._one("get_customer_login", {"principal": email})
 
+    def customer(self, customer_id: int) -> dict | None:
+        return self._one("get_customer", {"customer_id": customer_id})
+
     def create_session(self, token_hash: bytes, api: str, user_id, customer_id) -> None:
         self.conn.execute(query("create_session"), {
             "token_hash": token_hash, "api": api, "user_id": user_id, "customer_id": customer_id,
@@ -149,6 +152,21 @@ class PgAuthRepository(_NamedQueries):
 
     def user_sessions(self, user_id: int, api: str) -> list[dict]:
         return self._all("lock_user_sessions", {"user_id": user_id, "api": api})
+
+    def oauth_client(self, client_id: str) -> dict | None:
+        return self._one("get_oauth_client", {"client_id": client_id})
+
+    def create_token(self, token_hash: bytes, client_id: str, user_id, scope: str, lifetime_s: int) -> None:
+        self.conn.execute(query("create_oauth_token"), {
+            "token_hash": token_hash, "client_id": client_id, "user_id": user_id,
+            "scope": scope, "lifetime_s": lifetime_s,
+        })
+
+    def live_token(self, token_hash: bytes) -> dict | None:
+        return self._one("get_live_oauth_token", {"token_hash": token_hash})
+
+    def purge_expired_tokens(self) -> None:
+        self.conn.execute(query("purge_expired_oauth_tokens"))
 
     def purge_expired(self, idle_s: int, lifetime_s: int) -> None:
         self.conn.execute(query("purge_expired_sessions"), {"idle_s": idle_s, "lifetime_s": lifetime_s})

@@ -35,20 +35,24 @@ class CaseService:
     def edit_case(self, actor: Actor, cmd: EditCase) -> EditResult:
         edit.check_request(cmd)
         with self._unit_of_work() as uow:
-            uow.cases.lock_cases(cmd.ids_to_lock())
-            facts = uow.cases.load_edit_facts(cmd, actor)
-            update = edit.decide_edit(cmd, actor, facts)
-            last_modified = uow.cases.apply_update(update, actor, cmd.api)
-        return EditResult(cmd.case_id, last_modified)
+            return _apply_edit(uow, actor, cmd)
 
-    def close_case(self, actor: Actor, case_id: int, api: str) -> EditResult:
-        """Close an open case: its status becomes the first configured status
-        whose state is closed (the Close Case action is needed)."""
+    def close_cases(self, actor: Actor, case_ids: list[int], api: str) -> list[EditResult]:
+        """Close open cases, all or none: each status becomes the first
+        configured status whose state is closed (Close Case action needed).
+        Cases are closed in ascending id order, the order every edit locks in."""
+        if len(case_ids) > MAX_CASES_PER_READ:
+            raise errors.TooManyCaseIds(
+                f"At most {MAX_CASES_PER_READ} cases may be closed at once.", limit=MAX_CASES_PER_READ
+            )
         with self._unit_of_work() as uow:
             closed = uow.cases.first_closed_status()
-        name = closed.name if closed else ""
-        cmd = EditCase(case_id=case_id, api=api, required_action="Close Case", status_name=name)
-        return self.edit_case(actor, cmd)
+            name = closed.name if closed else ""
+            return [
+                _apply_edit(uow, actor, EditCase(case_id=case_id, api=api, required_action="Close Case",
+                                                 status_name=name))
+                for case_id in sorted(set(case_ids))
+            ]
 
     def read_cases(self, actor: Actor, case_ids: list[int]) -> list[CaseView]:
         """The cases among ``case_ids`` that exist and the actor may see."""
@@ -69,6 +73,16 @@ class CaseService:
     def custom_attribute_definitions(self):
         with self._unit_of_work() as uow:
             return uow.cases.custom_attributes()
+
+
+def _apply_edit(uow, actor: Actor, cmd: EditCase) -> EditResult:
+    """The one write path: lock, load facts, decide, write — inside the
+    caller's unit of work."""
+    uow.cases.lock_cases(cmd.ids_to_lock())
+    facts = uow.cases.load_edit_facts(cmd, actor)
+    update = edit.decide_edit(cmd, actor, facts)
+    last_modified = uow.cases.apply_update(update, actor, cmd.api)
+    return EditResult(cmd.case_id, last_modified)
 
 
 def _may_read(actor: Actor, view: CaseView) -> bool:

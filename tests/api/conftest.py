@@ -9,7 +9,7 @@ import pytest
 
 from casemgr import create_app
 from casemgr.config import Settings
-from tests.api.clients import EgainV12Client
+from tests.api.clients import EgainV3Client, EgainV12Client, EgainV12XmlClient
 
 
 @pytest.fixture
@@ -29,13 +29,18 @@ def v12(client):
     return EgainV12Client(client)
 
 
-EGAIN_APIS = ["v12"]
+@pytest.fixture
+def v3(client):
+    return EgainV3Client(client)
 
 
-@pytest.fixture(params=EGAIN_APIS)
+EGAIN_CLIENTS = {"v12": EgainV12Client, "v3": EgainV3Client, "v12-xml": EgainV12XmlClient}
+
+
+@pytest.fixture(params=list(EGAIN_CLIENTS))
 def egain(request, client):
     """Each eGain API in turn: a rule must give the same answer through all."""
-    return {"v12": EgainV12Client}[request.param](client)
+    return EGAIN_CLIENTS[request.param](client)
 
 
 SNAPSHOT_QUERIES = {

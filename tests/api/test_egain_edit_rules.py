@@ -6,7 +6,6 @@ custom value, comment or history row changed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -72,7 +71,8 @@ def test_editing_every_allowed_attribute_is_visible_in_the_next_read(egain):
         egain.href(1001), egain.href(1002)]
     assert case["customAttributes"]["customAttribute"] == [
         {"attribName": "customer_rating", "attribValues": {"attribValue": [{"value": "4"}]}}]
-    assert case["lastModified"]["user"]["name"] == "frank"
+    if egain.name == "v12":  # v3 shows lastModified as a plain string
+        assert case["lastModified"]["user"]["name"] == "frank"
 
 
 def test_an_edit_answers_the_etag_of_the_new_version(egain, client):
@@ -205,6 +205,8 @@ def test_a_text_over_1024_characters_is_refused(egain, unchanged, attribute):
 
 @pytest.mark.parametrize("attribute", ["subject", "dueDate"])
 def test_null_is_not_a_removal(egain, unchanged, attribute):
+    if egain.xml:
+        pytest.skip("XML has no null: an empty element is the empty string")
     refused(egain.edit(1013, {attribute: None}), 400, "400-9010")
     unchanged.check()
 
@@ -358,8 +360,8 @@ def test_a_body_that_is_not_a_json_object_is_refused(egain, unchanged, data):
 
 
 def test_a_missing_id_is_refused(egain, unchanged):
-    lm = egain.last_modified(1013)
-    refused(egain.edit_raw(f'{{"lastModified": {{"date": "{lm}"}}, "subject": "x"}}'), 400, "400-9003")
+    body = {"lastModified": egain.last_modified_element(egain.last_modified(1013)), "subject": "x"}
+    refused(egain.edit_raw(egain.encode(body)), 400, "400-9003")
     unchanged.check()
 
 
@@ -371,12 +373,18 @@ def test_a_missing_last_modified_is_refused(egain, unchanged):
 @pytest.mark.parametrize("changes", [{"subject": 5}, {"dueDate": "next tuesday"}, {"owner": {"user": {"id": "x"}}}],
                          ids=["number-for-string", "bad-date", "bad-owner-id"])
 def test_a_value_of_the_wrong_type_is_refused(egain, unchanged, changes):
+    if egain.xml and changes == {"subject": 5}:
+        pytest.skip("XML text has no number type: <subject>5</subject> is the string '5'")
     refused(egain.edit(1013, changes), 400, "400-152")
     unchanged.check()
 
 
 def test_an_unsupported_content_type_is_refused(egain, unchanged):
     refused(egain.edit_raw(b"subject=x", content_type="text/plain"), 415, "415-9001")
+
+
+def test_a_json_body_labelled_as_xml_is_malformed(egain, unchanged):
+    refused(egain.edit_raw(b'{"id": "1013"}', content_type="application/xml"), 400, "400-9002")
     unchanged.check()
 
 
