@@ -74,6 +74,11 @@ def read_body() -> bytes:
     """The raw body, at most ``max_body_bytes``. Read from the stream with a
     cap, because a chunked body has no Content-Length to check up front."""
     limit = current_app.config["CASEMGR"].max_body_bytes
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if request.content_length is None and chunked and not request.environ.get("wsgi.input_terminated"):
+        # werkzeug would hand us an empty stream here: never mistake a body
+        # we cannot read for an empty one (gunicorn does terminate its input).
+        raise errors.LengthRequired("A chunked body is not supported by this server; send Content-Length.")
     if request.content_length is not None and request.content_length > limit:
         raise errors.BodyTooLarge(f"Request body exceeds {limit} bytes.", limit=limit)
     body = request.stream.read(limit + 1)

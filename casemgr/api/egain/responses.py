@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import json
 
-from flask import Response
+from flask import Response, current_app, g, request
 
-from casemgr.api import errors
-from casemgr.api.wire import JSON, format_datetime
+from casemgr.api import errors, wire
+from casemgr.api.egain.xml import COMMON_NS, parse_xml, to_xml
+from casemgr.api.i18n import user_message
+from casemgr.api.wire import JSON, XML, format_datetime
+from casemgr.config import SUPPORTED_LANGUAGES
 from casemgr.domain import errors as domain
 from casemgr.domain.versions import etag_for
 
+# Request body parsers of both eGain APIs, by media type.
+BODY_PARSERS = {JSON: wire.parse_json, XML: parse_xml}
 
-def respond(payload: dict | None, status: int = 200, headers: dict | None = None) -> Response:
-    """A body in the negotiated media type (JSON until XML is asked for)."""
+
+def media_type() -> str:
+    """The negotiated type; before negotiation (an early error) Accept is
+    honoured when it names XML, and JSON answers otherwise."""
+    negotiated = getattr(g, "media_type", None)
+    if negotiated:
+        return negotiated
+    return XML if request.accept_mimetypes.best_match((JSON, XML)) == XML else JSON
+
+
+def respond(payload: dict | None, status: int = 200, headers: dict | None = None, *,
+            xml_root: str = "cases", xml_namespace: str | None = None) -> Response:
+    """A body in the negotiated media type. ``xml_root`` names the XML root
+    element; JSON has none."""
     response = Response(status=status, headers=headers or {})
-    if payload is not None:
+    if payload is None:
+        return response
+    if media_type() == XML:
+        response.set_data(to_xml(xml_root, payload, **({"namespace": xml_namespace} if xml_namespace else {})))
+        response.mimetype = XML
+    else:
         response.set_data(json.dumps(payload, ensure_ascii=False))
         response.mimetype = JSON
     return response
@@ -40,16 +62,37 @@ def error_details(exc: Exception) -> list[dict]:
             if key in ("attribute", "case_id", "user_id", "action", "field")]
 
 
-def error_response(exc: Exception) -> Response:
+def response_language() -> str:
+    """The negotiated language; before negotiation (or when the header itself
+    was refused) a supported Accept-Language, else the default."""
+    negotiated = getattr(g, "language", None)
+    if negotiated:
+        return negotiated
+    asked = request.headers.get("Accept-Language", "").strip()
+    return asked if asked in SUPPORTED_LANGUAGES else current_app.config["CASEMGR"].default_language
+
+
+def error_body(exc: Exception) -> dict:
     entry = errors.entry_for(exc)
-    message = getattr(exc, "message", None) or "System unable to process the request."
-    body: dict = {"code": entry.egain_code, "developerMessage": message}
+    body: dict = {"code": entry.egain_code,
+                  "developerMessage": getattr(exc, "message", None) or "System unable to process the request."}
+    if request.headers.get("X-egain-error-message", "").strip().lower() == "yes":
+        body["userMessage"] = user_message(entry.egain_code, response_language())
     details = error_details(exc)
     if details:
         body["details"] = details
+    return body
+
+
+def error_response(exc: Exception) -> Response:
+    entry = errors.entry_for(exc)
+    body = error_body(exc)
     headers = {}
     if entry.status == 503:
         headers["Retry-After"] = "1"
-    if isinstance(exc, domain.StaleCase) and "case_id" in exc.facts:
+    if isinstance(exc, domain.StaleCase) and exc.facts.get("case_id") is not None:
         headers["ETag"] = etag_for(exc.facts["case_id"], exc.current)
-    return respond(body, entry.status, headers)
+    if media_type() == XML and "details" in body:
+        body = {**body, "details": {"detail": body["details"]}}
+    headers["Content-Language"] = response_language()
+    return respond(body, entry.status, headers, xml_root="error", xml_namespace=COMMON_NS)

@@ -12,8 +12,9 @@ from flask_smorest import Blueprint
 from casemgr.api import errors, wire
 from casemgr.api.context import services
 from casemgr.api.egain import commands
+from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import case_representation, last_modified_object
-from casemgr.api.egain.responses import no_content, respond
+from casemgr.api.egain.responses import BODY_PARSERS, no_content, respond
 from casemgr.api.egain.schemas import EgainError
 from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Login
 from casemgr.domain.model import MAX_CASES_PER_READ
@@ -51,16 +52,14 @@ def authenticate_and_negotiate():
         session_id = request.headers.get(SESSION_HEADER)
         g.actor = services().sessions.actor_for_session(API, session_id)
         g.session_id = session_id
-    g.media_type = wire.response_media_type()
-    g.language = wire.request_language(required=False)
-    wire.request_media_type()
+    negotiate(language_required=False)
 
 
 @blp.after_request
 def echo_session(response):
     if getattr(g, "session_id", None) and getattr(g, "actor", None):
         response.headers[SESSION_HEADER] = g.session_id
-    return response
+    return with_content_language(response)
 
 
 @blp.route("/authentication/user/login")
@@ -75,7 +74,7 @@ class Login(MethodView):
     @document_errors(400, 401, 403, 406, 415)
     def post(self):
         wire.reject_query_parameters(allowed=("forceLogin",))
-        body = wire.load_body(V12Login(), {wire.JSON: wire.parse_json})
+        body = wire.load_body(V12Login(), BODY_PARSERS)
         login = body.get("userName") or body.get("username")
         if not login:
             raise errors.MissingElement("Required element 'userName' is missing.", attribute="userName")
@@ -107,7 +106,7 @@ class CaseEdit(MethodView):
     @document_errors(*_ERRORS)
     def put(self):
         wire.reject_query_parameters()
-        body = wire.load_body(V12CaseEdit(), {wire.JSON: wire.parse_json})
+        body = wire.load_body(V12CaseEdit(), BODY_PARSERS)
         last_modified = body.get("lastModified")
         cmd = commands.edit_command(
             body, api=API, href_pattern=HREF,
@@ -141,7 +140,7 @@ class CaseClose(MethodView):
     @document_errors(400, 401, 403, 406, 409)
     def put(self, case_id: str):
         wire.reject_query_parameters()
-        result = services().cases.close_case(g.actor, wire.parse_id(case_id, "ID"), API)
+        (result,) = services().cases.close_cases(g.actor, [wire.parse_id(case_id, "ID")], API)
         return no_content(etag=result.etag)
 
 
@@ -160,7 +159,7 @@ class CaseAttributes(MethodView):
         definitions = services().cases.custom_attribute_definitions()
         if not definitions:
             return no_content()
-        return respond({"customAttribute": [_definition(d) for d in definitions]})
+        return respond({"customAttribute": [_definition(d) for d in definitions]}, xml_root="customAttributes")
 
 
 def _definition(definition) -> dict:

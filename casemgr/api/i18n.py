@@ -1,0 +1,100 @@
+"""Localized error messages for eGain's userMessage.
+
+The messages are gettext catalogs (``casemgr/api/locales/<ll_CC>/LC_MESSAGES/
+messages.po``), one per supported Accept-Language code, read once with Babel.
+The message ids are the English texts of ``USER_MESSAGES``; a test holds
+every catalog to translating every one of them.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from casemgr.config import SUPPORTED_LANGUAGES
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+
+# One sentence per error code, for the person in front of the integrator's
+# screen: what went wrong and what to do.
+USER_MESSAGES: dict[str, str] = {
+    "400-101": "The request has parameters that are not supported.",
+    "400-152": "A value in the request is not valid.",
+    "400-196": "A value in the request is not one of the allowed values.",
+    "400-10424": "A case can be related to at most 75 other cases.",
+    "400-9001": "The request is empty.",
+    "400-9002": "The request could not be read.",
+    "400-9003": "A required value is missing from the request.",
+    "400-9004": "The request contains a value that cannot be changed here.",
+    "400-9005": "Nothing to change was given.",
+    "400-9006": "The case does not exist.",
+    "400-9007": "The case is not open, so it cannot be changed.",
+    "400-9008": "The case is not closed.",
+    "400-9009": "A text is longer than 1024 characters.",
+    "400-9010": "An empty value must be sent as an empty text, not as null.",
+    "400-9011": "The due date must be in the future.",
+    "400-9012": "The new owner does not exist.",
+    "400-9013": "The new owner's account is disabled.",
+    "400-9014": "The new owner has no user license.",
+    "400-9015": "A related case does not exist.",
+    "400-9016": "A case cannot be related to itself.",
+    "400-9017": "A custom attribute is not known.",
+    "400-9018": "A custom attribute contains characters that are not allowed.",
+    "400-9019": "At most 75 cases can be read at once.",
+    "400-9020": "The category is required.",
+    "400-9021": "The type is required.",
+    "400-9022": "The category or the type is not known.",
+    "400-9023": "This category cannot hold cases.",
+    "400-9024": "The status is not known.",
+    "400-9025": "The resolution is not known.",
+    "400-9026": "The case data does not match the case type.",
+    "401-101": "Your session has expired. Please log in again.",
+    "401-9001": "The user name or the password is wrong.",
+    "403-105": "You are not allowed to work on this case.",
+    "403-178": "You are not allowed to perform this action.",
+    "403-197": "Your access does not allow this operation.",
+    "403-9001": "You are not allowed to work on this case.",
+    "403-9002": "You are not allowed to assign cases to this user.",
+    "403-9003": "This user cannot be assigned cases of this department.",
+    "403-9004": "You are not allowed to take over cases from the current owner.",
+    "403-9005": "You are not allowed to relate one of these cases.",
+    "403-9006": "You have too many open sessions. Log out elsewhere or force the login.",
+    "404-9001": "No case was found.",
+    "404-9002": "The requested resource does not exist.",
+    "405-9001": "This operation is not available here.",
+    "406-100": "The requested language is not supported.",
+    "406-9001": "The requested response format is not supported.",
+    "409-100": "Someone else changed the case in the meantime. Reload it and try again.",
+    "411-9001": "The size of the request is unknown.",
+    "412-9001": "Someone else changed the case in the meantime. Reload it and try again.",
+    "413-9001": "The request is too large.",
+    "415-9001": "The request format is not supported.",
+    "500-100": "Something went wrong. Please try again later.",
+    "503-9001": "The service is temporarily unavailable. Please try again shortly.",
+    "503-9002": "The case is busy. Please try again shortly.",
+}
+
+
+def locale_dir_name(language: str) -> str:
+    """Accept-Language code (de-DE) → gettext locale directory (de_DE)."""
+    return language.replace("-", "_")
+
+
+@functools.cache
+def catalog(language: str) -> dict[str, str]:
+    """msgid → translation for one language ({} for en-US: the ids are English)."""
+    path = LOCALES_DIR / locale_dir_name(language) / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        parsed = read_po(handle, locale=locale_dir_name(language))
+    return {m.id: m.string for m in parsed if m.id and m.string and not m.fuzzy}
+
+
+def user_message(code: str, language: str) -> str:
+    english = USER_MESSAGES.get(code, USER_MESSAGES["500-100"])
+    if language not in SUPPORTED_LANGUAGES:
+        return english
+    return catalog(language).get(english, english)
