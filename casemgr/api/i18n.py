@@ -52,6 +52,7 @@ USER_MESSAGES: dict[str, str] = {
     "400-9026": "The case data does not match the case type.",
     "401-101": "Your session has expired. Please log in again.",
     "401-9001": "The user name or the password is wrong.",
+    "401-9002": "Please log in first.",
     "403-105": "You are not allowed to work on this case.",
     "403-178": "You are not allowed to perform this action.",
     "403-197": "Your access does not allow this operation.",
