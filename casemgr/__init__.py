@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 from flask import Flask
-from flask_smorest import Api
 
 from casemgr.config import Settings
 
@@ -16,6 +14,13 @@ casemgr serves three public "edit case" APIs over one domain layer and one
 Postgres database: eGain Interaction v12, eGain Case Manager v3 and Thalamus
 REST v4. A case edited through one API is the same case, with the same
 lastModified, in the other two.
+
+Try it in the explorer: run POST /ws/v12/authentication/user/login (demo
+login frank / frank-pass), copy the x-egain-session header of its answer into
+Authorize (egainSession), read a case with GET /ws/v12/interaction/case/{case_ids}
+and edit it with PUT /ws/v12/interaction/case, giving the lastModified.date you
+read. v3 takes an OAuth 2 token (Authorize: egainOAuth2, client crm /
+crm-secret); Thalamus v4 the touchpoint web / web-token and HTTP Basic.
 """
 
 
@@ -23,13 +28,15 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     """The one place that wires settings, database, services and blueprints.
     Opening the pool starts connecting in the background; nothing connects at
     import time, and the app answers 503 until Postgres does."""
-    from casemgr.api import health
+    from casemgr.api import apidoc, explorer, health, routing
+    from casemgr.api.egain import docs as egain_docs
+    from casemgr.api.thalamus_v4 import docs as thalamus_v4_docs
     from casemgr.api.egain_v3 import oauth as egain_v3_oauth
     from casemgr.api.egain_v3 import views as egain_v3_views
     from casemgr.api.egain_v12 import views as egain_v12_views
     from casemgr.api.thalamus_v4 import views as thalamus_v4_views
     from casemgr.api.context import Services
-    from casemgr.api.handlers import register_error_handlers
+    from casemgr.api.handlers import register_error_handlers, register_request_guards
     from casemgr.api.request_log import register_request_logging
     from casemgr.api.system_root import SystemContextRoot
     from casemgr.service.auth import SessionPolicy, SessionService
@@ -48,6 +55,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         API_SPEC_OPTIONS={"info": {"description": OPENAPI_DESCRIPTION}},
         # Bodies are read by casemgr.api.wire with its own cap (413).
         MAX_CONTENT_LENGTH=None,
+        **explorer.SETTINGS,
     )
     if test_config:
         app.config.update(test_config)
@@ -68,14 +76,21 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     )
     app.extensions["casemgr.database"] = database
 
-    api = Api(app)
+    routing.register(app.url_map)
+    api = apidoc.Api(app, spec_kwargs={"extra_plugins": [apidoc.XmlPlugin()]})
+    apidoc.register_security_schemes(
+        api.spec, egain_v12_views.SECURITY_SCHEMES, egain_v3_oauth.SECURITY_SCHEMES, thalamus_v4_docs.SECURITY_SCHEMES)
+    egain_docs.register(api.spec)
+    thalamus_v4_docs.register(api.spec)
     api.register_blueprint(health.blp)
     api.register_blueprint(egain_v12_views.blp)
     api.register_blueprint(thalamus_v4_views.blp)
     api.register_blueprint(egain_v3_oauth.token_blp)
     api.register_blueprint(egain_v3_views.blp)
     egain_v3_oauth.init_app(app)
+    explorer.init_app(app)
     register_error_handlers(app)
+    register_request_guards(app)
     register_request_logging(app)
     app.wsgi_app = SystemContextRoot(app.wsgi_app)
     return app

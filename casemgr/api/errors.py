@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casemgr.domain import errors as domain
-from casemgr.service.errors import CaseBusy, ServiceUnavailable
+from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
 
 
 class WireError(Exception):
@@ -158,6 +158,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     InternalError: E(500, "500-100", "system", "InternalError", "System unable to process the request"),
     ServiceUnavailable: E(503, "503-9001", "system", "Unavailable", "Database unavailable; retry shortly"),
     CaseBusy: E(503, "503-9002", "case", "Busy", "Case locked by another request for too long; retry"),
+    CommitOutcomeUnknown: E(503, "503-9003", "system", "OutcomeUnknown", "Connection lost while committing: the change may or may not be saved; re-read before retrying"),
 }
 
 

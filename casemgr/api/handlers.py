@@ -71,6 +71,15 @@ def handle_unexpected(exc: Exception) -> Response:
     return handle_refusal(errors.InternalError("System unable to process the request."))
 
 
+def register_request_guards(app: Flask) -> None:
+    """Checks every request passes before any blueprint looks at it. A NUL
+    byte is never a credential or a name, so it is refused even before
+    authentication (it tells an unauthenticated caller nothing)."""
+    from casemgr.api.wire import reject_unstorable_parameters
+
+    app.before_request(reject_unstorable_parameters)
+
+
 def register_error_handlers(app: Flask) -> None:
     for cls in (DomainError, errors.WireError, ServiceUnavailable):
         app.register_error_handler(cls, handle_refusal)

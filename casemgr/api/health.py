@@ -5,16 +5,22 @@ from __future__ import annotations
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from casemgr.api.context import services
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
 
 
+class HealthStatus(Schema):
+    status = fields.String(required=True, metadata={"enum": ["ok", "ready", "unavailable"]})
+    reason = fields.String(metadata={"description": "Why the service is not ready."})
+
+
 @blp.route("/health")
 class Health(MethodView):
     @blp.doc(summary="Liveness", description="The process answers; touches nothing else.")
-    @blp.response(200, description="Alive.")
+    @blp.response(200, HealthStatus, description="Alive.", example={"status": "ok"})
     def get(self):
         return jsonify({"status": "ok"})
 
@@ -22,8 +28,9 @@ class Health(MethodView):
 @blp.route("/health/ready")
 class Ready(MethodView):
     @blp.doc(summary="Readiness", description="The database answers a query.")
-    @blp.response(200, description="Ready.")
-    @blp.alt_response(503, description="The database does not answer.")
+    @blp.response(200, HealthStatus, description="Ready.", example={"status": "ready"})
+    @blp.alt_response(503, schema=HealthStatus, description="The database does not answer.",
+                      example={"status": "unavailable", "reason": "database does not answer"})
     def get(self):
         if services().is_ready():
             return jsonify({"status": "ready"})

@@ -35,12 +35,15 @@ def response_media_type() -> str:
 
 
 def request_language(*, required: bool) -> str:
-    """One of the 15 supported codes; absent means the default, unless required."""
-    header = request.headers.get("Accept-Language", "").strip()
-    if not header:
+    """One of the 15 supported codes; absent means the default, unless
+    required. A header sent empty is not absent: like any value that is not
+    one of the 15 codes, it is refused."""
+    header = request.headers.get("Accept-Language")
+    if header is None:
         if required:
             raise errors.LanguageNotSupported("Accept-Language header is required.", value="")
         return current_app.config["CASEMGR"].default_language
+    header = header.strip()
     if header not in SUPPORTED_LANGUAGES:
         raise errors.LanguageNotSupported(
             f"Invalid 'Accept-Language' header value: '{header}'.", value=header
@@ -89,9 +92,52 @@ def read_body() -> bytes:
 
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise errors.MalformedBody("Request body is not valid JSON.") from exc
+    reject_unstorable_text(data)
+    return data
+
+
+def is_storable_text(text: str) -> bool:
+    """Postgres text holds neither NUL nor a lone surrogate (which no UTF-8
+    can encode); JSON can carry both as escapes."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def reject_unstorable_text(data: Any) -> None:
+    """Every key and string of a parsed body, iteratively (bodies may nest)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not is_storable_text(item):
+                raise errors.MalformedBody("Request body holds a NUL character or an unpaired surrogate.")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def reject_unstorable_parameters() -> None:
+    """Query parameters and form fields (the OAuth token request) reach
+    lookups before any schema sees them: refuse what no lookup can hold."""
+    pairs = list(request.args.items(multi=True))
+    if request.mimetype == "application/x-www-form-urlencoded":
+        pairs += list(request.form.items(multi=True))
+    for name, value in pairs:
+        if not (is_storable_text(name) and is_storable_text(value)):
+            raise errors.InvalidAttributeValue(
+                f"Parameter '{name.encode('unicode_escape').decode()}' holds a NUL character or an unpaired surrogate.",
+                attribute="parameter",
+            )
 
 
 BodyParser = Callable[[bytes], Any]

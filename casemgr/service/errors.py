@@ -8,3 +8,7 @@ class ServiceUnavailable(Exception):
 
 class CaseBusy(ServiceUnavailable):
     """Another request held the case's row lock for longer than the lock timeout."""
+
+
+class CommitOutcomeUnknown(ServiceUnavailable):
+    """The connection failed during the commit: the write may have been saved."""

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from casemgr.api.egain.xml import CASE_NS, COMMON_NS
 from casemgr.domain.model import MAX_RELATED_CASES, MAX_TEXT_LENGTH, SEVERITIES
 
 _TEXT_DOC = {"maxLength": MAX_TEXT_LENGTH}
+# In eGain XML these scalars are attributes of their element (casemgr.api.egain.xml).
+_ATTRIBUTE = {"xml": {"attribute": True}}
 
 
 class EgainUserRef(Schema):
-    id = fields.String(required=True, metadata={"description": "User ID.", "example": "1002"})
+    id = fields.String(required=True, metadata={"description": "User ID.", "example": "1002", **_ATTRIBUTE})
 
 
 class EgainOwner(Schema):
@@ -27,8 +30,9 @@ class EgainSeverity(Schema):
 
 
 class EgainCaseLink(Schema):
-    rel = fields.String(metadata={"example": "case"})
-    href = fields.String(required=True, metadata={"description": "The case's URL; its last segment is the case ID."})
+    rel = fields.String(metadata={"example": "case", **_ATTRIBUTE})
+    href = fields.String(required=True, metadata={
+        "description": "The case's URL; its last segment is the case ID.", **_ATTRIBUTE})
 
 
 class EgainRelatedCases(Schema):
@@ -56,7 +60,7 @@ class EgainCustomAttributes(Schema):
 class EgainCaseEditFields(Schema):
     """The elements both eGain edit bodies share (all but lastModified)."""
 
-    id = fields.String(required=True, metadata={"description": "Case ID.", "example": "1013"})
+    id = fields.String(required=True, metadata={"description": "Case ID.", "example": "1013", **_ATTRIBUTE})
     dueDate = fields.String(metadata={
         "description": "A future date-time (ISO-8601); \"\" removes the due date.",
         "example": "2030-11-30T18:30:00.000Z"})
@@ -70,12 +74,94 @@ class EgainCaseEditFields(Schema):
 
 
 class EgainErrorDetail(Schema):
-    key = fields.String()
-    value = fields.String()
+    class Meta:
+        xml = {"name": "detail"}
+
+    key = fields.String(required=True)
+    value = fields.String(required=True)
 
 
 class EgainError(Schema):
+    class Meta:
+        xml = {"name": "error", "namespace": COMMON_NS}
+
     code = fields.String(required=True, metadata={"example": "409-100"})
     developerMessage = fields.String(required=True)
     userMessage = fields.String(metadata={"description": "Localized; sent when X-egain-error-message: yes."})
-    details = fields.List(fields.Nested(EgainErrorDetail))
+    details = fields.List(fields.Nested(EgainErrorDetail), metadata={
+        "description": "What the client needs to act on the error: a 409's current lastModified, "
+                       "a 400-196's expected values.",
+        "xml": {"wrapped": True}})
+
+
+# -- the case as eGain shows it (casemgr.api.egain.representation) -----------
+
+class EgainDepartmentRef(Schema):
+    id = fields.String(required=True, metadata={"example": "999", **_ATTRIBUTE})
+    name = fields.String(required=True, metadata={"example": "Service"})
+
+
+class EgainStatusShown(Schema):
+    value = fields.String(required=True, metadata={"enum": ["open", "closed"], "description": "The status's state."})
+    displayValue = fields.String(required=True, metadata={"description": "The status's name.", "example": "Open"})
+
+
+class EgainSeverityShown(Schema):
+    value = fields.String(required=True, metadata={"enum": list(SEVERITIES)})
+    displayValue = fields.String(required=True, metadata={"example": "Urgent"})
+
+
+class EgainUserShown(Schema):
+    id = fields.String(required=True, metadata=_ATTRIBUTE)
+    name = fields.String(required=True, allow_none=True, metadata={"description": "Login."})
+    firstName = fields.String(allow_none=True)
+    lastName = fields.String(allow_none=True)
+
+
+class EgainOwnerShown(Schema):
+    user = fields.Nested(EgainUserShown, required=True)
+
+
+class EgainCustomerRef(Schema):
+    id = fields.String(required=True, metadata=_ATTRIBUTE)
+    customerName = fields.String(required=True, allow_none=True)
+
+
+class EgainDateShown(Schema):
+    date = fields.String(required=True, metadata={"format": "date-time", **_ATTRIBUTE})
+
+
+class EgainRelatedCasesShown(Schema):
+    link = fields.List(fields.Nested(EgainCaseLink), required=True)
+
+
+class EgainCaseShownFields(Schema):
+    """The elements both eGain case representations share (all but lastModified)."""
+
+    id = fields.String(required=True, metadata={"example": "1013", **_ATTRIBUTE})
+    link = fields.List(fields.Nested(EgainCaseLink), required=True, metadata={"description": "rel self: the case's URL."})
+    department = fields.Nested(EgainDepartmentRef, required=True)
+    status = fields.Nested(EgainStatusShown, required=True)
+    severity = fields.Nested(EgainSeverityShown)
+    subject = fields.String()
+    description = fields.String()
+    solution = fields.String()
+    dueDate = fields.String(metadata={"format": "date-time"})
+    owner = fields.Nested(EgainOwnerShown)
+    customer = fields.Nested(EgainCustomerRef)
+    lastClosed = fields.Nested(EgainDateShown)
+    relatedCases = fields.Nested(EgainRelatedCasesShown)
+    customAttributes = fields.Nested(EgainCustomAttributes)
+
+
+class EgainAttributeDefinition(Schema):
+    attribName = fields.String(required=True, metadata={"example": "region"})
+    attribType = fields.String(required=True, metadata={"example": "string"})
+    attribValues = fields.Nested(EgainAttribValues, metadata={"description": "The allowed values of an enumeration."})
+
+
+class EgainAttributeDefinitions(Schema):
+    class Meta:
+        xml = {"name": "customAttributes", "namespace": CASE_NS}
+
+    customAttribute = fields.List(fields.Nested(EgainAttributeDefinition), required=True)

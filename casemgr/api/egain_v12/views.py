@@ -11,12 +11,12 @@ from flask_smorest import Blueprint
 
 from casemgr.api import errors, wire
 from casemgr.api.context import services
-from casemgr.api.egain import commands
+from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import case_representation, last_modified_object
 from casemgr.api.egain.responses import BODY_PARSERS, no_content, respond
-from casemgr.api.egain.schemas import EgainError
-from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Login
+from casemgr.api.egain.schemas import EgainAttributeDefinitions
+from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12Login
 from casemgr.domain.model import MAX_CASES_PER_READ
 from casemgr.domain.versions import etag_for
 
@@ -29,20 +29,47 @@ HREF = re.compile(r"(?:https?://[^/]+)?(?:/system)?/ws/v12/interaction/case/(?P<
 
 blp = Blueprint(
     "egain_v12", __name__, url_prefix="/ws/v12",
-    description="eGain Interaction API v12. Also served under the /system context root.",
+    description="eGain Interaction API v12 (seed 003). Log in with POST /ws/v12/authentication/user/login, "
+                "then send the X-egain-session it answers with on every call. JSON or XML both ways. "
+                "Also served under the /system context root (/system/ws/v12/...).",
 )
 
 PUBLIC_ENDPOINTS = {"egain_v12.Login"}
 
-_ERRORS = (400, 401, 403, 406, 409, 412, 413, 415, 500, 503)
+# Built once: a schema deep-copies its fields each time it is instantiated,
+# and loading keeps no state on the instance (flask-smorest shares its
+# argument schemas across requests the same way).
+_CASE_EDIT = V12CaseEdit()
+
+SECURITY_SCHEMES = {
+    "egainSession": {
+        "type": "apiKey", "in": "header", "name": SESSION_HEADER,
+        "description": "The session id from the X-egain-session header of the v12 login's answer.",
+    },
+}
+SECURITY = [{"egainSession": []}]
 
 
-def document_errors(*statuses):
+def document(*statuses, **doc):
+    """The session, the optional headers every v12 call reads, and the eGain
+    error body of each status: every call can also answer 406 (Accept,
+    Accept-Language), 415 (a body's Content-Type), 500 and 503."""
     def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, schema=EgainError, description=f"eGain error body ({status})")(view)
-        return view
+        view = docs.document_errors(blp, *statuses, 406, 415, 500, 503)(view)
+        doc.setdefault("security", SECURITY)
+        parameters = [docs.accept_language(required=False), docs.ERROR_MESSAGE_HEADER, *doc.pop("parameters", ())]
+        return blp.doc(parameters=parameters, **doc)(view)
     return decorate
+
+
+def _body(schema, json_examples=None, xml_example=None) -> dict:
+    return {"required": True, "content": {
+        wire.JSON: {"schema": schema, **({"examples": json_examples} if json_examples else {})},
+        wire.XML: {"schema": schema, **({"example": xml_example} if xml_example else {})},
+    }}
+
+
+_EDIT_STATUSES = (400, 401, 403, 409, 411, 412, 413)
 
 
 @blp.before_request
@@ -64,30 +91,48 @@ def echo_session(response):
 
 @blp.route("/authentication/user/login")
 class Login(MethodView):
-    @blp.doc(
+    @document(
+        400, 401, 403, 411, 413,
         summary="Log in",
-        description="Starts a session. The session id comes back in the X-egain-session header. "
-                    "At most 5 sessions per user; forceLogin=yes ends the oldest.",
-        requestBody={"required": True, "content": {"application/json": {"schema": V12Login}}},
+        description="Starts a session. The session id comes back in the X-egain-session header: put it "
+                    "into Authorize (egainSession) to call the other v12 operations. At most 5 sessions "
+                    "per user; the 6th login is 403 unless forceLogin=yes, which ends the oldest.",
+        security=[],
+        parameters=[{"in": "query", "name": "forceLogin", "required": False,
+                     "schema": {"type": "string", "enum": ["yes", "no"]},
+                     "description": "yes: at the session cap, end the user's oldest session."}],
+        requestBody=_body(
+            V12Login, {"frank": {"summary": "A Service agent", "value": {"userName": "frank", "password": "frank-pass"}}},
+            "<user><userName>frank</userName><password>frank-pass</password></user>"),
     )
-    @blp.response(204, description="Logged in; X-egain-session carries the session id.")
-    @document_errors(400, 401, 403, 406, 415)
+    @blp.response(204, description="Logged in; X-egain-session carries the session id.", headers={
+        SESSION_HEADER: {"description": "The new session's id.", "required": True, "schema": {"type": "string"}},
+        **docs.CONTENT_LANGUAGE})
     def post(self):
         wire.reject_query_parameters(allowed=("forceLogin",))
+        force = _force_login(request.args.get("forceLogin"))
         body = wire.load_body(V12Login(), BODY_PARSERS)
         login = body.get("userName") or body.get("username")
         if not login:
             raise errors.MissingElement("Required element 'userName' is missing.", attribute="userName")
-        force = request.args.get("forceLogin", "").lower() == "yes"
         session_id = services().sessions.login_user(API, login, body["password"], force=force)
         return respond(None, 204, {SESSION_HEADER: session_id})
 
 
+def _force_login(value: str | None) -> bool:
+    """forceLogin is yes or no; any other value is refused, never read as no."""
+    if value is None or value == "no":
+        return False
+    if value == "yes":
+        return True
+    raise errors.InvalidAttributeValue(
+        f"Invalid value '{value}' for 'forceLogin': expected 'yes' or 'no'.", attribute="forceLogin")
+
+
 @blp.route("/authentication/user/logout")
 class Logout(MethodView):
-    @blp.doc(summary="Log out", description="Ends the session named by X-egain-session.")
+    @document(401, summary="Log out", description="Ends the session named by X-egain-session.")
     @blp.response(204, description="Logged out.")
-    @document_errors(401)
     def delete(self):
         services().sessions.logout(g.session_id)
         g.actor = None  # the session ended: do not echo it
@@ -96,17 +141,27 @@ class Logout(MethodView):
 
 @blp.route("/interaction/case")
 class CaseEdit(MethodView):
-    @blp.doc(
+    @document(
+        *_EDIT_STATUSES,
         summary="Edit a case",
-        description="Modifies one open case (seed 003). Every rule of the edit applies; the case's "
-                    "lastModified (or If-Match) must match. Success carries the new ETag.",
-        requestBody={"required": True, "content": {"application/json": {"schema": V12CaseEdit}}},
+        description="Modifies one open case (seed 003). Required: id and lastModified.date (or If-Match); "
+                    "at least one of dueDate (future; \"\" removes it), owner.user.id, severity.value "
+                    "(urgent, high, medium, low), subject, description, solution (each at most 1024 "
+                    "characters; \"\" removes the value, null is refused), relatedCases (link/unlink; at "
+                    "most 75 per case) and customAttributes. The user needs the Edit Case action and the "
+                    "case in a department of theirs; assigning to someone else needs Transfer Activities "
+                    "on them, editing a case another user owns needs Pull Activities on the owner. A "
+                    "lastModified that is not the case's current one is 409, with the current value in "
+                    "details. Success carries the new ETag.",
+        parameters=[docs.IF_MATCH_HEADER],
+        requestBody=_body(V12CaseEdit, docs.edit_examples(lambda date: {"date": date}, CASE_URL),
+                          docs.edit_xml_example(CASE_URL)),
     )
-    @blp.response(204, description="The case was modified; ETag holds its new version.")
-    @document_errors(*_ERRORS)
+    @blp.response(204, description="The case was modified; ETag holds its new version.",
+                  headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self):
         wire.reject_query_parameters()
-        body = wire.load_body(V12CaseEdit(), BODY_PARSERS)
+        body = wire.load_body(_CASE_EDIT, BODY_PARSERS)
         last_modified = body.get("lastModified")
         cmd = commands.edit_command(
             body, api=API, href_pattern=HREF,
@@ -117,11 +172,26 @@ class CaseEdit(MethodView):
         return no_content(etag=result.etag)
 
 
+_CASE_IDS = {"in": "path", "name": "case_ids", "required": True, "example": "1013,1001",
+             "schema": {"type": "string", "pattern": r"^\s*[0-9]+\s*(,\s*[0-9]+\s*)*$"},
+             "description": f"Up to {MAX_CASES_PER_READ} case ids, comma-separated."}
+
+
 @blp.route("/interaction/case/<string:case_ids>")
 class CaseRead(MethodView):
-    @blp.doc(summary="Read cases", description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids.")
-    @blp.response(200, description="The cases found, as {\"case\": [...]}; ETag of the first case.")
-    @document_errors(400, 401, 404, 406)
+    @document(
+        400, 401, 404,
+        summary="Read cases",
+        description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. Only the cases the user may see "
+                    "(the departments of the user) are answered; none found is 404.",
+        parameters=[_CASE_IDS],
+    )
+    @blp.response(200, V12Cases, description="The cases found. ETag when one case is read.",
+                  example=docs.read_example(CASE_URL, {"date": "2026-11-22T10:00:00.123Z",
+                                                       "user": {"id": "1002", "name": "frank"}}),
+                  headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
+    @blp.alt_response(200, schema=V12Cases, content_type=wire.XML, success=True,
+                      description="The cases found. ETag when one case is read.")
     def get(self, case_ids: str):
         wire.reject_query_parameters()
         ids = [wire.parse_id(part, "ID") for part in case_ids.split(",")]
@@ -135,9 +205,12 @@ class CaseRead(MethodView):
 
 @blp.route("/interaction/case/<string:case_id>/close")
 class CaseClose(MethodView):
-    @blp.doc(summary="Close a case", description="Closes an open case (Close Case action).")
-    @blp.response(204, description="The case was closed.")
-    @document_errors(400, 401, 403, 406, 409)
+    @document(400, 401, 403, summary="Close a case",
+              description="Closes an open case (Close Case action); a case that is not open is 400.",
+              parameters=[{"in": "path", "name": "case_id", "required": True, "schema": {"type": "string"},
+                           "description": "The case's id.", "example": "1001"}])
+    @blp.response(204, description="The case was closed; ETag holds its new version.",
+                  headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_id: str):
         wire.reject_query_parameters()
         (result,) = services().cases.close_cases(g.actor, [wire.parse_id(case_id, "ID")], API)
@@ -146,12 +219,20 @@ class CaseClose(MethodView):
 
 @blp.route("/interaction/case/attributes")
 class CaseAttributes(MethodView):
-    @blp.doc(summary="Custom attribute definitions",
-             description="Lists the custom attributes configured for cases; 204 when there are none.",
-             parameters=[{"in": "query", "name": "$attribute", "required": True,
-                          "schema": {"type": "string", "enum": ["custom"]}}])
-    @blp.response(200, description="The custom attribute definitions.")
-    @document_errors(400, 401, 406)
+    @document(400, 401, summary="Custom attribute definitions",
+              description="Lists the custom attributes configured for cases, with the allowed values of "
+                          "the enumerated ones; 204 when there are none.",
+              parameters=[{"in": "query", "name": "$attribute", "required": True,
+                           "schema": {"type": "string", "enum": ["custom"]}}])
+    @blp.response(200, EgainAttributeDefinitions, description="The custom attribute definitions.",
+                  example={"customAttribute": [
+                      {"attribName": "customer_rating", "attribType": "integer"},
+                      {"attribName": "region", "attribType": "string",
+                       "attribValues": {"attribValue": [{"value": "north"}, {"value": "south"}]}}]},
+                  headers=docs.CONTENT_LANGUAGE)
+    @blp.alt_response(200, schema=EgainAttributeDefinitions, content_type=wire.XML, success=True,
+                      description="The custom attribute definitions.")
+    @blp.alt_response(204, description="No custom attribute is configured.", success=True)
     def get(self):
         wire.reject_query_parameters(allowed=("$attribute",))
         if request.args.get("$attribute") != "custom":

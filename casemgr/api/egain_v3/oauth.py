@@ -24,6 +24,23 @@ from casemgr.service.tokens import CLIENT_MANAGE_SCOPE, USER_MANAGE_SCOPE, OAuth
 token_blp = Blueprint("oauth2", __name__, url_prefix="/oauth2",
                       description="OAuth 2 token endpoint for eGain Case Manager v3.")
 
+TOKEN_URL = "/oauth2/token"
+SECURITY_SCHEMES = {
+    "egainOAuth2": {
+        "type": "oauth2",
+        "description": "Bearer tokens for eGain Case Manager v3, from POST /oauth2/token. The OAuth "
+                       "client of the demo data is crm / crm-secret.",
+        "flows": {
+            "password": {"tokenUrl": TOKEN_URL, "scopes": {
+                USER_MANAGE_SCOPE: "Manage cases as the user (every permission of the user applies)."}},
+            "clientCredentials": {"tokenUrl": TOKEN_URL, "scopes": {
+                CLIENT_MANAGE_SCOPE: "Manage cases as the client application (data rules only)."}},
+        },
+    },
+}
+# A user token or a client token.
+SECURITY = [{"egainOAuth2": [USER_MANAGE_SCOPE]}, {"egainOAuth2": [CLIENT_MANAGE_SCOPE]}]
+
 _AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 _GRANT_TYPES = ("client_credentials", "password")
 
@@ -112,13 +129,26 @@ class Token(MethodView):
         description="client_credentials gives a client token (scope app.core.casemgr.manage); password "
                     "(username, password and the client's credentials) gives a user token (scope "
                     "core.casemgr.manage). Client authentication by HTTP Basic or form fields.",
-        requestBody={"required": True,
-                     "content": {"application/x-www-form-urlencoded": {"schema": V3TokenRequest}}},
+        requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {
+            "schema": V3TokenRequest,
+            "examples": {
+                "user": {"summary": "A user token (password grant)", "value": {
+                    "grant_type": "password", "username": "frank", "password": "frank-pass",
+                    "client_id": "crm", "client_secret": "crm-secret"}},
+                "client": {"summary": "A client token (client credentials)", "value": {
+                    "grant_type": "client_credentials", "client_id": "crm", "client_secret": "crm-secret"}},
+            }}}},
         security=[],
     )
-    @token_blp.response(200, V3Token, description="The access token.")
-    @token_blp.alt_response(400, schema=V3OAuthError, description="invalid_request, invalid_grant, "
-                            "unsupported_grant_type or invalid_scope")
-    @token_blp.alt_response(401, schema=V3OAuthError, description="invalid_client")
+    @token_blp.response(200, V3Token, description="The access token.", example={
+        "access_token": "k3J9…", "token_type": "Bearer", "expires_in": 3600, "scope": USER_MANAGE_SCOPE})
+    @token_blp.alt_response(400, schema=V3OAuthError, description="invalid_request, invalid_grant (wrong "
+                            "user name or password), unsupported_grant_type or invalid_scope",
+                            example={"error": "invalid_grant", "error_description": "Invalid username or password."})
+    @token_blp.alt_response(401, schema=V3OAuthError, description="invalid_client: unknown client or wrong secret",
+                            example={"error": "invalid_client"})
+    @token_blp.alt_response(500, schema=V3OAuthError, description="server_error")
+    @token_blp.alt_response(503, schema=V3OAuthError, description="server_error: the database is unavailable; "
+                            "retry shortly")
     def post(self):
         return current_app.extensions["casemgr.oauth"].create_token_response()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
-from casemgr.api.egain.schemas import EgainCaseEditFields, EgainCustomAttributes
+from casemgr.api.egain.schemas import EgainCaseEditFields, EgainCaseShownFields, EgainCustomAttributes
+from casemgr.api.egain.xml import CASE_NS
 
 _LAST_MODIFIED_DOC = {
     "description": "The case's lastModified as last read. Required unless If-Match is sent.",
@@ -13,33 +14,54 @@ _LAST_MODIFIED_DOC = {
 
 
 class V3CaseEdit(EgainCaseEditFields):
+    class Meta:
+        xml = {"name": "case", "namespace": CASE_NS}
+
     lastModified = fields.String(metadata=_LAST_MODIFIED_DOC)
 
 
 class V3ClosedCaseEdit(Schema):
     """Only the custom attributes of a closed case may change."""
 
-    id = fields.String(required=True, metadata={"example": "1007"})
+    class Meta:
+        xml = {"name": "case", "namespace": CASE_NS}
+
+    id = fields.String(required=True, metadata={"example": "1007", "xml": {"attribute": True}})
     lastModified = fields.String(required=True, metadata=_LAST_MODIFIED_DOC)
     customAttributes = fields.Nested(EgainCustomAttributes, required=True)
 
 
+class V3Case(EgainCaseShownFields):
+    lastModified = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class V3Cases(Schema):
+    class Meta:
+        xml = {"name": "cases", "namespace": CASE_NS}
+
+    case = fields.List(fields.Nested(V3Case), required=True)
+
+
 class V3TokenRequest(Schema):
+    class Meta:
+        # RFC 6749 section 3.2: the token endpoint ignores parameters it does not know.
+        unknown = INCLUDE
+
     grant_type = fields.String(required=True, metadata={"enum": ["client_credentials", "password"]})
-    client_id = fields.String(metadata={"description": "Or HTTP Basic client authentication."})
-    client_secret = fields.String()
-    username = fields.String(metadata={"description": "password grant only"})
-    password = fields.String(metadata={"description": "password grant only"})
+    client_id = fields.String(metadata={"description": "Or HTTP Basic client authentication.", "example": "crm"})
+    client_secret = fields.String(metadata={"example": "crm-secret"})
+    username = fields.String(metadata={"description": "password grant only", "example": "frank"})
+    password = fields.String(metadata={"description": "password grant only", "example": "frank-pass"})
     scope = fields.String()
 
 
 class V3Token(Schema):
-    access_token = fields.String()
-    token_type = fields.String(metadata={"example": "Bearer"})
-    expires_in = fields.Integer()
-    scope = fields.String()
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"example": 3600})
+    scope = fields.String(required=True, metadata={"example": "core.casemgr.manage"})
 
 
 class V3OAuthError(Schema):
-    error = fields.String(metadata={"example": "invalid_client"})
+    error = fields.String(required=True, metadata={"example": "invalid_client"})
     error_description = fields.String()

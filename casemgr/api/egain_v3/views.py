@@ -12,12 +12,12 @@ from flask_smorest import Blueprint
 
 from casemgr.api import wire
 from casemgr.api.context import services
-from casemgr.api.egain import commands
+from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import case_representation, last_modified_string
 from casemgr.api.egain.responses import BODY_PARSERS, no_content, respond
-from casemgr.api.egain.schemas import EgainError
-from casemgr.api.egain_v3.schemas import V3CaseEdit, V3ClosedCaseEdit
+from casemgr.api.egain_v3.oauth import SECURITY
+from casemgr.api.egain_v3.schemas import V3CaseEdit, V3Cases, V3ClosedCaseEdit
 from casemgr.api import errors
 from casemgr.domain.model import MAX_CASES_PER_READ, StateRequirement
 from casemgr.domain.versions import etag_for
@@ -28,17 +28,36 @@ HREF = re.compile(r"(?:https?://[^/]+)?/core/casemgr/v3/case/(?P<id>[^/]+)")
 _BEARER = re.compile(r"Bearer\s+(?P<token>\S+)\s*", re.IGNORECASE)
 
 blp = Blueprint("egain_v3", __name__, url_prefix="/core/casemgr/v3",
-                description="eGain Case Manager API v3. OAuth 2 bearer tokens from POST /oauth2/token.")
+                description="eGain Case Manager API v3 (seed 002). OAuth 2 bearer tokens from POST "
+                            "/oauth2/token: a user token (password grant) or a client token (client "
+                            "credentials). Accept-Language is required. JSON or XML both ways.")
 
-_ERRORS = (400, 401, 403, 406, 409, 412, 413, 415, 500, 503)
 
-
-def document_errors(*statuses):
+def document(*statuses, **doc):
+    """The bearer token, the headers every v3 call reads, and the eGain error
+    body of each status: every call can also answer 401 and 403 (token and
+    scope), 406 (Accept, Accept-Language), 415 (a body's Content-Type), 500
+    and 503."""
     def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, schema=EgainError, description=f"eGain error body ({status})")(view)
-        return view
+        view = docs.document_errors(blp, *statuses, 401, 403, 406, 415, 500, 503)(view)
+        parameters = [docs.accept_language(required=True), docs.ERROR_MESSAGE_HEADER, *doc.pop("parameters", ())]
+        return blp.doc(security=SECURITY, parameters=parameters, **doc)(view)
     return decorate
+
+
+def _body(schema, json_examples, xml_example=None) -> dict:
+    return {"required": True, "content": {
+        wire.JSON: {"schema": schema, "examples": json_examples},
+        wire.XML: {"schema": schema, **({"example": xml_example} if xml_example else {})},
+    }}
+
+
+_EDIT_STATUSES = (400, 409, 411, 412, 413)
+_CASE_IDS = {"in": "path", "name": "case_ids", "required": True, "example": "1013,1001",
+             "schema": {"type": "string", "pattern": r"^\s*[0-9]+\s*(,\s*[0-9]+\s*)*$"},
+             "description": f"Up to {MAX_CASES_PER_READ} case ids, comma-separated."}
+_EDITED = {"description": "The case was modified; ETag holds its new version.",
+           "headers": {**docs.ETAG, **docs.CONTENT_LANGUAGE}}
 
 
 def bearer_token() -> str | None:
@@ -70,14 +89,20 @@ def edit_body(schema, *, state_requirement=StateRequirement.OPEN, required_actio
 
 @blp.route("/case")
 class CaseEdit(MethodView):
-    @blp.doc(
+    @document(
+        *_EDIT_STATUSES,
         summary="Edit an open case",
-        description="Modifies one open case (seed 002). A user token is held to every permission; a "
-                    "client token to none, and to every data rule. Accept-Language is required.",
-        requestBody={"required": True, "content": {"application/json": {"schema": V3CaseEdit}}},
+        description="Modifies one open case (seed 002). Required: id and lastModified (or If-Match); at "
+                    "least one of dueDate (future; \"\" removes it), owner.user.id, severity.value, "
+                    "subject, description, solution (each at most 1024 characters; \"\" removes the "
+                    "value, null is refused), relatedCases (link/unlink; at most 75 per case) and "
+                    "customAttributes. A user token is held to every permission of the edit (Edit Case, "
+                    "departments, Transfer and Pull Activities, related cases' reach); a client token to "
+                    "none, and to every data rule. A stale lastModified is 409.",
+        parameters=[docs.IF_MATCH_HEADER],
+        requestBody=_body(V3CaseEdit, docs.edit_examples(lambda date: date, CASE_URL)),
     )
-    @blp.response(204, description="The case was modified; ETag holds its new version.")
-    @document_errors(*_ERRORS)
+    @blp.response(204, **_EDITED)
     def patch(self):
         result = services().cases.edit_case(g.actor, edit_body(V3CaseEdit()))
         return no_content(etag=result.etag)
@@ -85,13 +110,19 @@ class CaseEdit(MethodView):
 
 @blp.route("/case/closed")
 class ClosedCaseEdit(MethodView):
-    @blp.doc(
+    @document(
+        *_EDIT_STATUSES,
         summary="Edit the custom attributes of a closed case",
-        description="Only customAttributes may change; the Manage Closed Case action is needed.",
-        requestBody={"required": True, "content": {"application/json": {"schema": V3ClosedCaseEdit}}},
+        description="Only customAttributes may change, on a closed case (an open one is 400); a user "
+                    "needs the Manage Closed Case action. id, lastModified and customAttributes are "
+                    "required.",
+        parameters=[docs.IF_MATCH_HEADER],
+        requestBody=_body(V3ClosedCaseEdit, {"region": {"summary": "Set a custom attribute", "value": {
+            "id": "1007", "lastModified": "2015-07-30T13:07:40.000Z",
+            "customAttributes": {"customAttribute": [
+                {"attribName": "region", "attribValues": {"attribValue": [{"value": "south"}]}}]}}}}),
     )
-    @blp.response(204, description="The case was modified; ETag holds its new version.")
-    @document_errors(*_ERRORS)
+    @blp.response(204, **_EDITED)
     def patch(self):
         cmd = edit_body(V3ClosedCaseEdit(), state_requirement=StateRequirement.CLOSED,
                         required_action="Manage Closed Case")
@@ -99,11 +130,20 @@ class ClosedCaseEdit(MethodView):
         return no_content(etag=result.etag)
 
 
-@blp.route("/case/<string:case_ids>")
+@blp.route("/case/<segment_except(closed):case_ids>")
 class CaseRead(MethodView):
-    @blp.doc(summary="Read cases", description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids.")
-    @blp.response(200, description="The cases found, as {\"case\": [...]}; ETag when one case is read.")
-    @document_errors(400, 401, 403, 404, 406)
+    @document(
+        400, 404,
+        summary="Read cases",
+        description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. A user token sees the cases of "
+                    "the user's departments, a client token every case; none found is 404.",
+        parameters=[_CASE_IDS],
+    )
+    @blp.response(200, V3Cases, description="The cases found. ETag when one case is read.",
+                  example=docs.read_example(CASE_URL, "2026-11-22T10:00:00.123Z"),
+                  headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
+    @blp.alt_response(200, schema=V3Cases, content_type=wire.XML, success=True,
+                      description="The cases found. ETag when one case is read.")
     def get(self, case_ids: str):
         wire.reject_query_parameters()
         views = services().cases.read_cases(g.actor, parse_ids(case_ids))
@@ -114,11 +154,14 @@ class CaseRead(MethodView):
         return respond(payload, 200, {"ETag": etag_for(views[0].id, views[0].last_modified)} if single else None)
 
 
-@blp.route("/case/<string:case_ids>/close")
+@blp.route("/case/<segment_except(closed):case_ids>/close")
 class CaseClose(MethodView):
-    @blp.doc(summary="Close cases", description="Closes open cases, all or none (Close Case action).")
-    @blp.response(204, description="The cases were closed.")
-    @document_errors(400, 401, 403, 406, 409)
+    @document(400, summary="Close cases",
+              description="Closes open cases, all or none (Close Case action); a case that is not open "
+                          "is 400.",
+              parameters=[_CASE_IDS])
+    @blp.response(204, description="The cases were closed; ETag when one case was closed.",
+                  headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_ids: str):
         wire.reject_query_parameters()
         results = services().cases.close_cases(g.actor, parse_ids(case_ids), API)

@@ -10,14 +10,13 @@ from flask_smorest import Blueprint
 
 from casemgr.api import errors, wire
 from casemgr.api.context import services
-from casemgr.api.thalamus_v4 import auth, commands
+from casemgr.api.thalamus_v4 import auth, commands, docs
 from casemgr.api.thalamus_v4.responses import case_response, category_object, context_of
 from casemgr.api.thalamus_v4.schemas import (
     ThalamusCaseBody,
     ThalamusCaseResponse,
     ThalamusCategories,
     ThalamusContextResponse,
-    ThalamusErrors,
     ThalamusSignin,
 )
 from casemgr.domain import errors as domain
@@ -34,28 +33,32 @@ blp = Blueprint(
 # Calls that need the touchpoint only; every other call also needs a principal.
 TOUCHPOINT_ONLY = {"thalamus_v4.Signin", "thalamus_v4.Logout", "thalamus_v4.CaseTypeCategory"}
 QUERY_PARAMETERS = ("touchpoint", "token")
-_CASE_BODY = {"required": True, "content": {wire.JSON: {"schema": ThalamusCaseBody}}}
+# Seed 001's example body and answer, on the test world's category and type.
+_CASE_BODY = {"required": True, "content": {wire.JSON: {"schema": ThalamusCaseBody, "example": {
+    "categoryCode": "Case6534", "typeCode": "Casetype6534", "status": "In Progress", "resolution": "Resolved",
+    "comments": [{"description": "Called the customer back"}],
+    "caseData": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500},
+}}}}
+_CASE_EXAMPLE = {
+    "context": {"simpleProfile": {"firstname": "Frank", "email": "frank@example.com"}},
+    "case": {"id": 1013, "categoryCode": "Case6534", "categoryName": "Case 6534", "typeCode": "Casetype6534",
+             "status": "In Progress", "resolution": "Resolved",
+             "comments": [{"id": 1, "caseInstanceId": 1013, "description": "Called the customer back"}],
+             "caseData": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
+}
+_ETAG = {"ETag": {"description": "The case's version: \"<case id>-<lastModified in ms>\".",
+                  "schema": {"type": "string"}}}
+_CASE_ID = {"in": "path", "name": "caseInstanceId", "required": True, "schema": {"type": "integer"},
+            "example": 1013, "description": "The case's id."}
 
 
-_TOUCHPOINT_PARAMETERS = [
-    {"in": location, "name": name, "required": False, "schema": {"type": "string"},
-     "description": f"{what} ({other} works too; one of the two is required)."}
-    for location, name, other, what in (
-        ("query", "touchpoint", "header Thalamus-Touchpoint", "The touchpoint code"),
-        ("query", "token", "header Thalamus-Token", "The touchpoint's token"),
-        ("header", "Thalamus-Touchpoint", "query touchpoint", "The touchpoint code"),
-        ("header", "Thalamus-Token", "query token", "The touchpoint's token"),
-    )
-]
-
-
-def document_call(*statuses, parameters=()):
-    """The touchpoint parameters, and the error map for each status the call
-    can answer besides the two every call can (500, 503)."""
+def document_call(*statuses, security=docs.PRINCIPAL_SECURITY, **doc):
+    """The touchpoint (and principal) the call needs, and the error map of
+    each status it can answer besides those every call can: 400 (a query
+    parameter), 401 (touchpoint, principal), 500 and 503."""
     def decorate(view):
-        for status in (*statuses, 500, 503):
-            view = blp.alt_response(status, schema=ThalamusErrors, description=f"Thalamus error map ({status})")(view)
-        return blp.doc(parameters=[*_TOUCHPOINT_PARAMETERS, *parameters])(view)
+        view = docs.document_errors(blp, *statuses, 400, 401, 500, 503)(view)
+        return blp.doc(security=security, **doc)(view)
     return decorate
 
 
@@ -86,14 +89,21 @@ def parse_case_id(text: str) -> int:
 
 @blp.route("/signin")
 class Signin(MethodView):
-    @blp.doc(
+    @document_call(
+        411, 413, 415, security=docs.TOUCHPOINT_SECURITY,
         summary="Sign in",
         description="Signs in an operator (by login or email) or a party (by email). The session comes back "
-                    "in an HttpOnly, SameSite=Lax cookie that the calls on cases accept.",
-        requestBody={"required": True, "content": {wire.JSON: {"schema": ThalamusSignin}}},
+                    "in an HttpOnly, SameSite=Lax cookie that the calls on cases accept. An operator at the "
+                    "session cap ends the oldest session.",
+        requestBody={"required": True, "content": {wire.JSON: {"schema": ThalamusSignin, "examples": {
+            "operator": {"summary": "An operator", "value": {"principal": "frank", "password": "frank-pass"}},
+            "party": {"summary": "A party", "value": {"principal": "john@example.com", "password": "john-pass"}},
+        }}}},
     )
-    @blp.response(200, ThalamusContextResponse, description="Signed in; the session cookie is set.")
-    @document_call(400, 401, 413, 415)
+    @blp.response(200, ThalamusContextResponse, description="Signed in; the session cookie is set.",
+                  example={"context": {"simpleProfile": {"firstname": "Frank", "email": "frank@example.com"}}},
+                  headers={"Set-Cookie": {"description": f"{auth.SESSION_COOKIE}=<session id>; HttpOnly",
+                                          "schema": {"type": "string"}}})
     def post(self):
         body = load_json(ThalamusSignin())
         session_id, actor = auth.sign_in(body["principal"], body["password"])
@@ -103,9 +113,9 @@ class Signin(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.doc(summary="Log out", description="Ends the session of the cookie, if any, and clears the cookie.")
+    @document_call(security=docs.TOUCHPOINT_SECURITY, summary="Log out",
+                   description="Ends the session of the cookie, if any, and clears the cookie.")
     @blp.response(204, description="Logged out.")
-    @document_call(400, 401)
     def get(self):
         auth.sign_out()
         after_this_request(auth.clear_session_cookie)
@@ -114,55 +124,65 @@ class Logout(MethodView):
 
 @blp.route("/cases/typecategory")
 class CaseTypeCategory(MethodView):
-    @blp.doc(summary="Categories and types",
-             description="Every category (system nodes hold no cases) with its types and each type's case "
-                         "data fields.")
-    @blp.response(200, ThalamusCategories, description="The categories.")
-    @document_call(400, 401)
+    @document_call(security=docs.TOUCHPOINT_SECURITY, summary="Categories and types",
+                   description="Every category (system nodes hold no cases) with its types and each type's "
+                               "case data fields.")
+    @blp.response(200, ThalamusCategories, description="The categories.", example={"categories": [{
+        "code": "Case6534", "name": "Case 6534", "system": False, "types": [{
+            "code": "Casetype6534", "name": "Case type 6534", "fields": [
+                {"name": "Boolean6534", "type": "boolean"}, {"name": "Decimal6534", "type": "decimal"},
+                {"name": "Number6534", "type": "number"}]}]}]})
     def get(self):
         return {"categories": [category_object(c) for c in services().creation.categories()]}
 
 
 @blp.route("/cases")
 class Cases(MethodView):
-    @blp.doc(
+    @document_call(
+        411, 413, 415,
         summary="Create a case",
         description="Creates a case with the body of the update; categoryCode and typeCode are mandatory. "
-                    "An operator's case lands in the operator's home department, a party's case is the "
-                    "party's own and lands in the first department. Without status, the initial status.",
+                    "An operator needs the Edit Case action and its case lands unowned in the operator's "
+                    "home department; a party's case is the party's own and lands in the first department. "
+                    "Without status, the initial status.",
         requestBody=_CASE_BODY,
     )
-    @blp.response(201, ThalamusCaseResponse, description="The new case; ETag holds its version.")
-    @document_call(400, 401, 413, 415)
+    @blp.response(201, ThalamusCaseResponse, description="The new case; ETag holds its version.",
+                  example=_CASE_EXAMPLE, headers=_ETAG)
     def post(self):
         cmd = commands.create_command(load_json(ThalamusCaseBody()), api=API)
         result = services().creation.create_case(g.actor, cmd)
         return case_response(g.actor, services().cases.read_case(g.actor, result.case_id))
 
 
-@blp.route("/cases/<string:caseInstanceId>")
+@blp.route("/cases/<segment_except(typecategory):caseInstanceId>")
 class Case(MethodView):
-    @blp.doc(summary="Read a case",
-             description="A case the principal may see: a party its own cases, an operator the cases of "
-                         "its departments. Anything else is invalidId.")
-    @blp.response(200, ThalamusCaseResponse, description="The case; ETag holds its version.")
-    @document_call(400, 401)
+    @document_call(summary="Read a case",
+                   description="A case the principal may see: a party its own cases, an operator the cases "
+                               "of its departments. Anything else is invalidId.",
+                   parameters=[_CASE_ID])
+    @blp.response(200, ThalamusCaseResponse, description="The case; ETag holds its version.",
+                  example=_CASE_EXAMPLE, headers=_ETAG)
     def get(self, caseInstanceId: str):
         view = services().cases.read_case(g.actor, parse_case_id(caseInstanceId))
         return case_response(g.actor, view)
 
-    @blp.doc(
+    @document_call(
+        411, 412, 413, 415,
         summary="Update a case",
         description="Changes category and type (mandatory), status and resolution by name, appends comments "
-                    "and, when caseData is given, sets every field of the type. A status whose state is "
-                    "closed sets lastClosed. If-Match with the case's ETag makes the update conditional.",
+                    "and, when caseData is given, sets every field of the type (seed 001). A status whose "
+                    "state is closed sets lastClosed. A case the principal may not see or edit is "
+                    "invalidId, like an unknown one. If-Match with the case's ETag makes the update "
+                    "conditional (412 when the case changed since).",
+        parameters=[_CASE_ID, {
+            "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+            "description": "The case's ETag: the update happens only if the case is still that version "
+                           "(else 412)."}],
         requestBody=_CASE_BODY,
     )
-    @blp.response(201, ThalamusCaseResponse, description="The updated case; ETag holds its new version.")
-    @document_call(400, 401, 412, 413, 415, parameters=[
-        {"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
-         "description": "The case's ETag: the update happens only if the case is still that version (else 412)."},
-    ])
+    @blp.response(201, ThalamusCaseResponse, description="The updated case; ETag holds its new version.",
+                  example=_CASE_EXAMPLE, headers=_ETAG)
     def put(self, caseInstanceId: str):
         cmd = commands.edit_command(
             parse_case_id(caseInstanceId), load_json(ThalamusCaseBody()),

@@ -1,0 +1,82 @@
+"""What the OpenAPI documents of the three APIs share.
+
+- ``Api``: flask-smorest's, without its generic ``default`` error response:
+  each operation documents every status it can answer, with the body its
+  API really sends, so a response that is not in the spec is a finding.
+- ``XmlPlugin``: a marshmallow schema's ``Meta.xml`` becomes the component's
+  OpenAPI ``xml`` object (the root element of the eGain XML bodies).
+- ``error_responses``: one reusable response per status, described from the
+  one error table, so the spec lists the same causes as the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import flask_smorest
+from apispec import APISpec, BasePlugin
+from flask_smorest import Blueprint
+
+from casemgr.api.errors import ERROR_TABLE, ErrorEntry
+
+
+class Api(flask_smorest.Api):
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    # flask-smorest's generic error body and its pagination header are not
+    # used by any API here: registering them would only add dead components.
+    def _register_responses(self):
+        pass
+
+    def _register_pagination_header(self):
+        pass
+
+
+class XmlPlugin(BasePlugin):
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        xml = getattr(getattr(schema, "Meta", None), "xml", None)
+        return {"xml": dict(xml)} if xml else None
+
+
+def register_security_schemes(spec: APISpec, *scheme_maps: dict[str, dict]) -> None:
+    for schemes in scheme_maps:
+        for name, scheme in schemes.items():
+            spec.components.security_scheme(name, scheme)
+
+
+EntryLine = Callable[[ErrorEntry], str]
+
+
+def error_responses(
+    spec: APISpec,
+    *,
+    prefix: str,
+    content: Callable[[int], dict],
+    line: EntryLine,
+    status_of: Callable[[ErrorEntry], int] = lambda entry: entry.status,
+    headers: Callable[[int], dict] = lambda status: {},
+) -> None:
+    """Registers ``<prefix><status>`` for every status of the error table:
+    its description lists each cause (one ``line`` per table row), its
+    content is ``content(status)``."""
+    by_status: dict[int, list[str]] = {}
+    for entry in ERROR_TABLE.values():
+        lines = by_status.setdefault(status_of(entry), [])
+        if line(entry) not in lines:
+            lines.append(line(entry))
+    for status, lines in sorted(by_status.items()):
+        response = {"description": "\n".join(f"- {text}" for text in lines), "content": content(status)}
+        if headers(status):
+            response["headers"] = headers(status)
+        # lazy: only the statuses some operation answers appear in the spec
+        spec.components.response(f"{prefix}{status}", response, lazy=True)
+
+
+def document_errors(blp: Blueprint, prefix: str, statuses: Iterable[int]):
+    """Decorates a view with the ``<prefix><status>`` response of each status."""
+    def decorate(view):
+        for status in sorted(set(statuses)):
+            view = blp.alt_response(status, response=f"{prefix}{status}")(view)
+        return view
+    return decorate

@@ -1,0 +1,191 @@
+"""OpenAPI documentation both eGain APIs share: the error responses (JSON and
+XML, one per status, listing the codes of the error table), the optional
+request headers, and examples taken from the seeds (002, 003) and SPEC
+sections 3, 4 and 6."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from flask_smorest import Blueprint
+
+from casemgr.api import apidoc
+from casemgr.api.egain.schemas import EgainError
+from casemgr.api.egain.xml import CASE_NS, COMMON_NS
+from casemgr.api.wire import JSON, XML
+from casemgr.config import SUPPORTED_LANGUAGES
+
+ERROR_PREFIX = "EgainError"
+MEDIA_TYPES = (JSON, XML)
+
+_ERROR_EXAMPLES = {
+    400: ("400-101", "Unsupported query parameter(s) supplied: 'sort'.", [{"key": "parameters", "value": "sort"}]),
+    401: ("401-101", "Session is invalid or expired.", None),
+    403: ("403-178", "User not allowed to perform action 'Edit Case'.", [{"key": "action", "value": "Edit Case"}]),
+    404: ("404-9001", "No case found for the given ID(s).", None),
+    405: ("405-9001", "The method is not allowed for the requested URL.", None),
+    406: ("406-100", "Invalid 'Accept-Language' header value: 'xx-XX'.", None),
+    409: ("409-100", "lastModified does not match the case's current lastModified.",
+          [{"key": "lastModified", "value": "2026-11-22T10:00:00.123Z"}]),
+    411: ("411-9001", "A chunked body is not supported by this server; send Content-Length.", None),
+    412: ("412-9001", "If-Match does not match the case's ETag.", None),
+    413: ("413-9001", "Request body exceeds 1048576 bytes.", None),
+    415: ("415-9001", "Content-Type 'text/plain' is not supported; use application/json or application/xml.", None),
+    500: ("500-100", "System unable to process the request.", None),
+    503: ("503-9001", "The database is unavailable; retry shortly.", None),
+}
+
+
+def _json_example(status: int) -> dict:
+    code, message, details = _ERROR_EXAMPLES.get(status, (f"{status}-100", "…", None))
+    body = {"code": code, "developerMessage": message}
+    if details:
+        body["details"] = details
+    return body
+
+
+def _xml_example(status: int) -> str:
+    body = _json_example(status)
+    details = "".join(f"<detail><key>{d['key']}</key><value>{d['value']}</value></detail>"
+                      for d in body.get("details", ()))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><error xmlns="{COMMON_NS}">'
+            f"<code>{body['code']}</code><developerMessage>{body['developerMessage']}</developerMessage>"
+            + (f"<details>{details}</details>" if details else "") + "</error>")
+
+
+def _content(status: int) -> dict:
+    return {
+        JSON: {"schema": EgainError, "example": _json_example(status)},
+        XML: {"schema": EgainError, "example": _xml_example(status)},
+    }
+
+
+def _headers(status: int) -> dict:
+    headers = {"Content-Language": {"description": "The language of the texts.", "schema": {"type": "string"}}}
+    if status == 503:
+        headers["Retry-After"] = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+    if status == 409:
+        headers["ETag"] = {"description": "The case's current ETag.", "schema": {"type": "string"}}
+    return headers
+
+
+def register(spec: APISpec) -> None:
+    apidoc.error_responses(
+        spec, prefix=ERROR_PREFIX, content=_content, headers=_headers,
+        line=lambda entry: f"`{entry.egain_code}` {entry.summary}",
+    )
+
+
+def document_errors(blp: Blueprint, *statuses: int):
+    return apidoc.document_errors(blp, ERROR_PREFIX, statuses)
+
+
+# -- request headers ----------------------------------------------------------
+
+def accept_language(*, required: bool) -> dict:
+    return {
+        "in": "header", "name": "Accept-Language", "required": required,
+        "schema": {"type": "string", "enum": list(SUPPORTED_LANGUAGES), "default": "en-US"},
+        "description": "Language of the texts in the answer and in error messages. "
+                       + ("Required (406 when missing or not one of the 15 codes)." if required
+                          else "Absent: the service's default language; anything but the 15 codes: 406."),
+    }
+
+
+ERROR_MESSAGE_HEADER = {
+    "in": "header", "name": "X-egain-error-message", "required": False,
+    "schema": {"type": "string", "example": "yes"},
+    "description": "yes (in any case): error bodies also carry userMessage, localized by Accept-Language; "
+                   "any other value: they do not.",
+}
+
+IF_MATCH_HEADER = {
+    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    "description": "The case's ETag, as an alternative to the body's lastModified (412 on mismatch).",
+}
+
+ETAG = {"ETag": {"description": "The case's new version: \"<case id>-<lastModified in ms>\".",
+                 "schema": {"type": "string"}}}
+
+CONTENT_LANGUAGE = {"Content-Language": {"description": "The language the answer was negotiated in.",
+                                         "schema": {"type": "string"}}}
+
+
+# -- examples (seed 003 for v12, seed 002 for v3) -----------------------------
+
+def edit_examples(last_modified_of, href_prefix: str) -> dict:
+    """The seeds' two examples: every allowed element, and removing values.
+    ``last_modified_of`` shapes the date as the API wants it."""
+    return {
+        "allElements": {
+            "summary": "Modify all allowed elements of a case",
+            "value": {
+                "id": "1013",
+                "lastModified": last_modified_of("2015-07-30T13:07:40.000Z"),
+                "dueDate": "2030-11-30T18:30:00.000Z",
+                "owner": {"user": {"id": "1002"}},
+                "severity": {"value": "urgent"},
+                "subject": "Issue with phone: ",
+                "description": "Phone issue",
+                "solution": "Replace phone",
+                "relatedCases": {
+                    "link": [{"rel": "case", "href": f"{href_prefix}1002"}],
+                    "unlink": [{"rel": "case", "href": f"{href_prefix}1001"}],
+                },
+                "customAttributes": {"customAttribute": [
+                    {"attribName": "customer_rating", "attribValues": {"attribValue": [{"value": "5"}]}}]},
+            },
+        },
+        "removeValues": {
+            "summary": "Modify a case to remove attribute values",
+            "value": {
+                "id": "1013",
+                "lastModified": last_modified_of("2015-07-30T13:07:40.000Z"),
+                "dueDate": "",
+                "subject": "",
+                "description": "",
+                "solution": "",
+            },
+        },
+    }
+
+
+def edit_xml_example(href_prefix: str) -> str:
+    return f"""<case xmlns="{CASE_NS}"
+      xmlns:ns2="{COMMON_NS}" id="1013">
+  <lastModified date="2015-07-02T10:45:01Z"/>
+  <dueDate>2030-11-30T18:30:00.000Z</dueDate>
+  <owner><user id="1002"/></owner>
+  <severity><ns2:value>urgent</ns2:value></severity>
+  <subject>Issue with phone: </subject>
+  <relatedCases>
+    <link rel="case" href="{href_prefix}1002"/>
+    <unlink rel="case" href="{href_prefix}1001"/>
+  </relatedCases>
+  <customAttributes>
+    <ns2:customAttribute>
+      <ns2:attribName>customer_rating</ns2:attribName>
+      <ns2:attribValues><ns2:attribValue><ns2:value>5</ns2:value></ns2:attribValue></ns2:attribValues>
+    </ns2:customAttribute>
+  </customAttributes>
+</case>"""
+
+
+def read_example(href_prefix: str, last_modified) -> dict:
+    """SPEC section 3's read shape."""
+    return {"case": [{
+        "id": "1013",
+        "link": [{"rel": "self", "href": f"{href_prefix}1013"}],
+        "department": {"id": "999", "name": "Service"},
+        "status": {"value": "open", "displayValue": "Open"},
+        "severity": {"value": "urgent", "displayValue": "Urgent"},
+        "subject": "Issue with phone: ",
+        "description": "Phone issue",
+        "solution": "Replace phone",
+        "dueDate": "2030-11-30T18:30:00.000Z",
+        "owner": {"user": {"id": "1002", "name": "frank", "firstName": "Frank", "lastName": "Robert"}},
+        "customer": {"id": "1000", "customerName": "John Russel Tierney"},
+        "lastModified": last_modified,
+        "relatedCases": {"link": [{"rel": "case", "href": f"{href_prefix}1002"}]},
+        "customAttributes": {"customAttribute": [
+            {"attribName": "customer_rating", "attribValues": {"attribValue": [{"value": "5"}]}}]},
+    }]}

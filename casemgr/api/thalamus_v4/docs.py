@@ -1,0 +1,77 @@
+"""OpenAPI documentation of Thalamus v4: the touchpoint and principal
+security schemes, and the flat error map of each status (seed 001)."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from flask_smorest import Blueprint
+
+from casemgr.api import apidoc
+from casemgr.api.thalamus_v4.auth import SESSION_COOKIE, TOKEN_HEADER, TOUCHPOINT_HEADER
+from casemgr.api.thalamus_v4.responses import INVALID_CASE_TEXT
+from casemgr.api.thalamus_v4.schemas import ThalamusErrors
+from casemgr.api.wire import JSON
+
+ERROR_PREFIX = "ThalamusError"
+
+SECURITY_SCHEMES = {
+    "thalamusTouchpoint": {"type": "apiKey", "in": "header", "name": TOUCHPOINT_HEADER,
+                           "description": "The touchpoint code (demo data: web)."},
+    "thalamusToken": {"type": "apiKey", "in": "header", "name": TOKEN_HEADER,
+                      "description": "The touchpoint's token (demo data: web-token)."},
+    "thalamusTouchpointQuery": {"type": "apiKey", "in": "query", "name": "touchpoint",
+                                "description": "The touchpoint code, as a query parameter instead of the header."},
+    "thalamusTokenQuery": {"type": "apiKey", "in": "query", "name": "token",
+                           "description": "The touchpoint's token, as a query parameter instead of the header."},
+    "thalamusBasic": {"type": "http", "scheme": "basic",
+                      "description": "An operator (login or email) or a party (email) and the password, "
+                                     "on each request."},
+    "thalamusSession": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                        "description": "The session cookie POST /api/v4/signin sets (HttpOnly: the browser "
+                                       "sends it by itself)."},
+}
+
+_TOUCHPOINTS = ({"thalamusTouchpoint": [], "thalamusToken": []},
+                {"thalamusTouchpointQuery": [], "thalamusTokenQuery": []})
+# Every call: a touchpoint, by headers or by query.
+TOUCHPOINT_SECURITY = [dict(touchpoint) for touchpoint in _TOUCHPOINTS]
+# Calls on cases: a touchpoint and a principal, by HTTP Basic or by the session cookie.
+PRINCIPAL_SECURITY = [{**touchpoint, principal: []} for touchpoint in _TOUCHPOINTS
+                      for principal in ("thalamusBasic", "thalamusSession")]
+
+_EXAMPLES = {
+    400: {"case": "invalidId", "execution.case": f"execution.case: {INVALID_CASE_TEXT}"},
+    401: {"token": "InvalidToken", "execution.token": "execution.token: Unknown touchpoint or token."},
+    403: {"owner": "TransferNotPermitted",
+          "execution.owner": "execution.owner: No Transfer Activities permission on the new owner"},
+    412: {"etag": "PreconditionFailed", "execution.etag": "execution.etag: If-Match does not match the case's ETag"},
+    503: {"system": "Unavailable", "execution.system": "execution.system: The database is unavailable; retry shortly."},
+}
+
+
+def _content(status: int) -> dict:
+    example = _EXAMPLES.get(status)
+    return {JSON: {"schema": ThalamusErrors, **({"example": {"errors": example}} if example else {})}}
+
+
+def _headers(status: int) -> dict:
+    if status == 401:
+        return {"WWW-Authenticate": {"description": "Basic, when the principal is missing or wrong.",
+                                     "schema": {"type": "string"}}}
+    if status == 503:
+        return {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
+    if status == 412:
+        return {"ETag": {"description": "The case's current ETag.", "schema": {"type": "string"}}}
+    return {}
+
+
+def register(spec: APISpec) -> None:
+    apidoc.error_responses(
+        spec, prefix=ERROR_PREFIX, content=_content, headers=_headers,
+        line=lambda entry: f"`{entry.thalamus_key}`: `{entry.thalamus_code}` ({entry.summary})",
+        status_of=lambda entry: entry.thalamus_status or entry.status,
+    )
+
+
+def document_errors(blp: Blueprint, *statuses: int):
+    return apidoc.document_errors(blp, ERROR_PREFIX, statuses)
