@@ -40,6 +40,7 @@ class Settings:
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 2000
     log_level: str = "INFO"
+    password_hash_profile: str = "rfc9106-low-memory"
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import os
 import secrets
+
+# Argon2 at production cost takes ~0.5 s a hash here; hundreds of logins would
+# cost minutes. Set before casemgr is imported (the hasher is built on import).
+os.environ.setdefault("CASEMGR_PASSWORD_HASH_PROFILE", "cheapest")
 import tempfile
 from pathlib import Path
 

@@ -75,6 +75,7 @@ USER_MESSAGES: dict[str, str] = {
     "500-100": "Something went wrong. Please try again later.",
     "503-9001": "The service is temporarily unavailable. Please try again shortly.",
     "503-9002": "The case is busy. Please try again shortly.",
+    "503-9003": "The connection was lost while saving. Reload the case to see whether your change was saved.",
 }
 
 

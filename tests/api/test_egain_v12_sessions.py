@@ -59,7 +59,7 @@ def test_a_logged_out_session_is_401(v12):
 
 
 def test_an_idle_session_expires(v12, db):
-    session = v12.session("frank")
+    v12.session("frank")
     db.execute("UPDATE auth_session SET last_used_at = last_used_at - interval '31 minutes'")
     assert v12.read(1013).status_code == 401
 

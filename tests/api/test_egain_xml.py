@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from casemgr.api.egain.schemas import EgainCaseEditFields  # noqa: F401  (the schema both parse into)
 from casemgr.api.egain.xml import parse_xml
 from casemgr.api.egain_v12.schemas import V12CaseEdit
 
@@ -155,3 +154,20 @@ def test_v12_answers_in_the_default_language_without_accept_language(v12):
 def test_every_supported_language_has_its_own_user_message(v12, language):
     message = user_message_of(v12, language).get_json()["userMessage"]
     assert message != "Someone else changed the case in the meantime. Reload it and try again."
+
+
+def test_v3_takes_xml_with_a_plain_last_modified_and_answers_xml(v3):
+    last_modified = v3.last_modified(1013)
+    body = (f'<case xmlns="http://bindings.egain.com/ws/model/v12/gen/interaction/case" id="1013">'
+            f'<lastModified>{last_modified}</lastModified><subject>v3 in XML</subject></case>').encode()
+    response = v3.client.patch("/core/casemgr/v3/case", data=body, content_type="application/xml",
+                               headers=v3.headers("frank", Accept="application/xml"))
+    assert response.status_code == 204, response.get_data(as_text=True)
+    read = v3.client.get("/core/casemgr/v3/case/1013", headers=v3.headers("frank", Accept="application/xml"))
+    case = parse_xml(read.get_data())["case"][0]
+    assert case["subject"] == "v3 in XML"
+    assert case["lastModified"] != last_modified
+    stale = v3.client.patch("/core/casemgr/v3/case", data=body, content_type="application/xml",
+                            headers=v3.headers("frank", Accept="application/xml"))
+    assert stale.status_code == 409
+    assert "<code>409-100</code>" in stale.get_data(as_text=True)
