@@ -8,7 +8,7 @@ those to 503; nothing above this module sees a psycopg exception.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Iterator
 
 import psycopg
@@ -17,7 +17,7 @@ import psycopg_pool
 from casemgr.config import Settings
 from casemgr.db.repositories import PgAuthRepository, PgCaseRepository
 from casemgr.db.thalamus_repository import PgThalamusRepository
-from casemgr.service.errors import CaseBusy, ServiceUnavailable
+from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +55,44 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[PgUnitOfWork]:
-        """One transaction: committed when the block ends, rolled back when it raises."""
+    def unit_of_work(self, *, pipelined: bool = False, single_statement: bool = False) -> Iterator[PgUnitOfWork]:
+        """One transaction: committed when the block ends, rolled back when it raises.
+
+        ``pipelined``: psycopg pipeline mode. Statements are sent together
+        until a result is read: BEGIN travels with the first statements and
+        COMMIT with the last, so a block that reads once costs two round
+        trips. The server still runs them one after the other, in order.
+        ``single_statement``: the block runs one statement, atomic on its
+        own, so no BEGIN/COMMIT is sent around it (the pool's connections are
+        in autocommit mode)."""
+        committing = False
         try:
-            with self.pool.connection() as conn, conn.transaction():
-                yield PgUnitOfWork(conn)
+            with self.pool.connection() as conn:
+                if pipelined:
+                    transaction = _pipelined_transaction(conn)
+                elif single_statement:
+                    transaction = nullcontext()
+                else:
+                    transaction = conn.transaction()
+                with transaction:
+                    yield PgUnitOfWork(conn)
+                    committing = True
         except psycopg.errors.LockNotAvailable as exc:
             raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
         except psycopg.errors.TransactionRollback as exc:
             raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
-        except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+        except psycopg.OperationalError as exc:
+            if committing:
+                # The connection failed while the commit was under way: the
+                # server may have committed. Say so, rather than "not saved".
+                log.warning("connection lost while committing: %s", type(exc).__name__)
+                raise CommitOutcomeUnknown(
+                    "The connection to the database was lost while the change was being saved; it may or may not "
+                    "have been saved. Read the case before retrying."
+                ) from exc
+            log.warning("database unavailable: %s", type(exc).__name__)
+            raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc
+        except psycopg_pool.PoolTimeout as exc:
             log.warning("database unavailable: %s", type(exc).__name__)
             raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc
 
@@ -77,12 +105,33 @@ class Database:
         return True
 
 
+@contextmanager
+def _pipelined_transaction(conn: psycopg.Connection) -> Iterator[None]:
+    """A transaction in pipeline mode whose BEGIN and COMMIT are queued like
+    any statement. (``conn.transaction()`` syncs the pipeline after BEGIN and
+    around COMMIT, which would cost two more round trips.) When the block or
+    the final sync raises, the transaction is rolled back."""
+    try:
+        with conn.pipeline():
+            conn.execute("BEGIN")
+            yield
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.info.transaction_status in (_IN_TRANSACTION, _IN_FAILED_TRANSACTION):
+            conn.rollback()
+        raise
+
+
+_IN_TRANSACTION = psycopg.pq.TransactionStatus.INTRANS
+_IN_FAILED_TRANSACTION = psycopg.pq.TransactionStatus.INERROR
+
+
 class NoDatabase:
     """Stands in when no database URL is configured (e.g. when only the
     OpenAPI spec is generated): every use case answers 503."""
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[PgUnitOfWork]:
+    def unit_of_work(self, **_options) -> Iterator[PgUnitOfWork]:
         raise ServiceUnavailable("No database is configured.")
         yield  # pragma: no cover
 

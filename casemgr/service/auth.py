@@ -7,18 +7,39 @@ long, unlike passwords, which are hashed with Argon2.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from dataclasses import dataclass
 
+import argon2.profiles
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from casemgr.config import Settings
 from casemgr.domain import errors
 from casemgr.domain.model import Actor
 from casemgr.service.ports import UnitOfWorkFactory
 
-_hasher = PasswordHasher()
+
+def _password_hasher() -> PasswordHasher:
+    """Argon2id with the cost profile of CASEMGR_PASSWORD_HASH_PROFILE:
+    argon2-cffi's default (RFC 9106 low-memory: 64 MiB, 3 passes), OWASP's
+    minimum (19 MiB, 2 passes), or "cheapest" — for test suites only, where
+    hundreds of logins would otherwise cost minutes."""
+    profiles = {
+        "rfc9106-low-memory": argon2.profiles.RFC_9106_LOW_MEMORY,
+        "owasp": dataclasses.replace(argon2.profiles.RFC_9106_LOW_MEMORY, memory_cost=19 * 1024, time_cost=2,
+                                     parallelism=1),
+        "cheapest": argon2.profiles.CHEAPEST,
+    }
+    name = Settings.from_env().password_hash_profile
+    if name not in profiles:
+        raise ValueError(f"CASEMGR_PASSWORD_HASH_PROFILE must be one of {', '.join(profiles)}")
+    return PasswordHasher.from_parameters(profiles[name])
+
+
+_hasher = _password_hasher()
 # Verified when the login is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("casemgr-no-such-user")
 
@@ -128,12 +149,12 @@ class SessionService:
         session counts as used now."""
         if not session_id:
             raise errors.AuthenticationRequired("Session is missing.")
-        with self._unit_of_work() as uow:
-            row = uow.auth.touch_session(
+        with self._unit_of_work(single_statement=True) as uow:
+            row = uow.auth.session_actor(
                 hash_secret(session_id), api, self.policy.idle_seconds, self.policy.lifetime_seconds
             )
-            customer = uow.auth.customer(row["customer_id"]) if row and row["customer_id"] else None
-            user = uow.auth.user_facts(row["user_id"]) if row and row["user_id"] else None
+        customer = row["customer"] if row else None
+        user = row["user"] if row else None
         if customer is not None:
             return customer_actor(customer)
         if user is None or user.disabled:
