@@ -60,6 +60,7 @@ class _NamedQueries:
 
 class PgCaseRepository(_NamedQueries):
     def lock_cases(self, case_ids: list[int]) -> None:
+        self.conn.execute(query("use_generic_plans"), prepare=True)
         self.conn.execute(query("lock_cases"), {"ids": case_ids}, prepare=True)
 
     def load_edit_facts(self, cmd: EditCase, actor: Actor) -> EditFacts:
@@ -118,8 +119,11 @@ class PgCaseRepository(_NamedQueries):
         for column in _UPDATABLE_COLUMNS:
             params[f"set_{column}"] = column in update.columns
             params[column] = update.columns.get(column)
-        row = self._one("apply_case_update", params)
-        return row["last_modified"]
+        # Not read back: the new lastModified is the one the domain decided,
+        # and in a pipelined unit of work the statement then travels with
+        # COMMIT. An error still surfaces before the block commits.
+        self.conn.execute(query("apply_case_update"), params, prepare=True)
+        return update.last_modified
 
     def case_views(self, case_ids: list[int]) -> list[CaseView]:
         return [case_view_from_row(r) for r in self._all("get_case_views", {"ids": case_ids})]
@@ -141,9 +145,6 @@ class PgAuthRepository(_NamedQueries):
 
     def customer_login(self, email: str) -> dict | None:
         return self._one("get_customer_login", {"principal": email})
-
-    def customer(self, customer_id: int) -> dict | None:
-        return self._one("get_customer", {"customer_id": customer_id})
 
     def create_session(self, token_hash: bytes, api: str, user_id, customer_id) -> None:
         self.conn.execute(query("create_session"), {
@@ -174,10 +175,16 @@ class PgAuthRepository(_NamedQueries):
     def delete_session(self, token_hash: bytes) -> bool:
         return self.conn.execute(query("delete_session"), {"token_hash": token_hash}).rowcount > 0
 
-    def touch_session(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int) -> dict | None:
-        return self._one("touch_session", {
+    def session_actor(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int) -> dict | None:
+        """The live session, now used, with its user's facts (``user``) or
+        its customer (``customer``); None when it is unknown or expired."""
+        row = self._one("session_actor", {
             "token_hash": token_hash, "api": api, "idle_s": idle_limit_s, "lifetime_s": lifetime_s,
         })
+        if row is None:
+            return None
+        return {"user_id": row["user_id"], "customer_id": row["customer_id"],
+                "user": user_facts_from_json(row["user_row"]), "customer": row["customer_row"]}
 
 
 # -- row -> domain ----------------------------------------------------------

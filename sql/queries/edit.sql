@@ -1,5 +1,12 @@
 -- The write path every API's edit takes: lock, load facts, apply.
 
+-- name: use_generic_plans
+-- The edit's statements look rows up by key: their best plan does not depend
+-- on the values. Left to choose, Postgres re-plans get_edit_facts on every
+-- call (its NULL parameters make each custom plan look cheaper than the
+-- generic one), and planning it costs several times more than running it.
+SET LOCAL plan_cache_mode = force_generic_plan
+
 -- name: lock_cases
 -- Locks the edited case and every case it links or unlinks, in ascending id
 -- order: all edits lock in the same order, so they never deadlock. Facts are

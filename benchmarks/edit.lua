@@ -1,0 +1,90 @@
+-- Chained edits for wrk, run with one connection per thread (wrk -t C -c C),
+-- so each connection edits its own case and sends, as If-Match, the ETag the
+-- previous edit of that case returned. No two connections touch one case:
+-- a 409 here means a version was lost, never contention.
+--
+-- Set by benchmarks/run.py in the environment:
+--   BENCH_KIND      casemgr | bare | helpdesk
+--   BENCH_CASES     comma-separated case ids, one per connection
+--   BENCH_ETAGS     comma-separated current ETags of those cases
+--   BENCH_SESSIONS  comma-separated X-egain-session ids (casemgr)
+--   BENCH_TOKEN     DRF token (helpdesk)
+
+local function split(text)
+  local items = {}
+  for item in string.gmatch(text or "", "[^,]+") do
+    table.insert(items, item)
+  end
+  return items
+end
+
+local threads = {}
+local next_index = 1
+
+function setup(thread)
+  thread:set("index", next_index)
+  next_index = next_index + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  kind = os.getenv("BENCH_KIND")
+  case_id = split(os.getenv("BENCH_CASES"))[index]
+  etag = split(os.getenv("BENCH_ETAGS"))[index]
+  session = split(os.getenv("BENCH_SESSIONS"))[index]
+  token = os.getenv("BENCH_TOKEN")
+  sent, ok, conflicts, other = 0, 0, 0, 0
+end
+
+function request()
+  sent = sent + 1
+  local subject = "bench edit " .. index .. "-" .. sent
+  if kind == "casemgr" then
+    return wrk.format("PUT", "/ws/v12/interaction/case", {
+      ["Content-Type"] = "application/json",
+      ["Accept"] = "application/json",
+      ["X-egain-session"] = session,
+      ["If-Match"] = etag,
+    }, '{"id":"' .. case_id .. '","subject":"' .. subject .. '"}')
+  elseif kind == "bare" then
+    return wrk.format("PUT", "/bare/case/" .. case_id, {
+      ["Content-Type"] = "application/json",
+      ["If-Match"] = etag,
+    }, '{"subject":"' .. subject .. '"}')
+  else
+    return wrk.format("PATCH", "/api/tickets/" .. case_id .. "/", {
+      ["Content-Type"] = "application/json",
+      ["Authorization"] = "Token " .. token,
+    }, '{"title":"' .. subject .. '"}')
+  end
+end
+
+function response(status, headers, body)
+  if status == 204 or status == 200 then
+    ok = ok + 1
+  elseif status == 409 or status == 412 then
+    conflicts = conflicts + 1
+  else
+    other = other + 1
+  end
+  -- a 409 carries the case's current ETag too: the chain goes on from it
+  local new_etag = headers["ETag"] or headers["Etag"] or headers["etag"]
+  if new_etag then
+    etag = new_etag
+  end
+end
+
+function done(summary, latency, requests)
+  local ok_total, conflict_total, other_total = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    ok_total = ok_total + thread:get("ok")
+    conflict_total = conflict_total + thread:get("conflicts")
+    other_total = other_total + thread:get("other")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"mean_us":%.1f,' ..
+    '"ok":%d,"conflicts":%d,"other":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.mean,
+    ok_total, conflict_total, other_total, e.connect, e.read, e.write, e.timeout))
+end

@@ -1,0 +1,598 @@
+"""The edit path against this machine's limit and against a real peer.
+
+One run, one machine, one Postgres server. For each N (cases, and tickets for
+django-helpdesk) it loads the data with set-based SQL, then measures three
+targets served by gunicorn with the same worker count and worker class
+(``gthread``, casemgr's production settings):
+
+* casemgr: chained ``PUT /ws/v12/interaction/case`` edits, each with the
+  session of its connection and, as If-Match, the ETag returned by the
+  previous edit of that connection's case;
+* bare: a minimal Flask app doing one ``UPDATE … RETURNING`` on the same
+  ``support_case`` table (benchmarks/bare_app.py), chained the same way;
+* helpdesk: django-helpdesk's ``PATCH /api/tickets/<id>/`` (from PyPI, in its
+  own virtual environment under benchmarks/.work/, DEBUG off, DRF token auth,
+  persistent connections, its own database on the same server).
+
+Load comes from wrk with benchmarks/edit.lua: fixed concurrency (one
+connection per wrk thread, each connection with its own case) and fixed
+duration, after a short warm-up. Database round trips per request are counted
+separately, by a proxy in front of Postgres (benchmarks/roundtrips.py) during
+a calibration phase of sequential requests, so the proxy never slows the
+throughput runs. The CPU the server's processes and the Postgres backends of
+its database use per successful edit is read from /proc around the measured
+run.
+
+    .venv/bin/python benchmarks/run.py               # N = 1,000, 10,000, 100,000
+    .venv/bin/python benchmarks/run.py --million     # and N = 1,000,000
+    .venv/bin/python benchmarks/run.py --million --update-readme   # and put the report in README.md
+
+The report is printed and kept in benchmarks/.work/last-run.md (and .json).
+
+The Postgres server is CASEMGR_DATABASE_URL (or --database-url); without one
+the embedded server is started with its data under benchmarks/.work/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import psycopg
+import psycopg.conninfo
+from psycopg import sql
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = HERE / ".work"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from roundtrips import CountingProxy  # noqa: E402
+
+from casemgr.db import embedded, migrate  # noqa: E402
+from casemgr.server import THREADS_PER_WORKER  # noqa: E402
+from casemgr.service.auth import hash_password  # noqa: E402
+
+HELPDESK_VERSION = "2.6.1"
+CASEMGR_DB = "casemgr_bench"
+HELPDESK_DB = "helpdesk_bench"
+PASSWORD = "bench-pass"
+TOKEN = "0123456789abcdef0123456789abcdef01234567"
+TARGETS = ("casemgr", "bare", "helpdesk")
+SUCCESS = {"casemgr": 204, "bare": 204, "helpdesk": 200}
+
+
+@dataclass
+class Result:
+    n: int
+    target: str
+    edits_per_s: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    conflict_rate: float | None = None
+    requests: int = 0
+    other: int = 0
+    round_trips: float | None = None
+    app_cpu_ms: float | None = None
+    db_cpu_ms: float | None = None
+    duration_s: float | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- Postgres ---------------------------------------------------------------
+
+def server_url(args) -> str:
+    url = args.database_url or os.environ.get("CASEMGR_DATABASE_URL", "")
+    if url:
+        return url
+    log("no CASEMGR_DATABASE_URL: starting the embedded Postgres under benchmarks/.work/pg")
+    return embedded.start(WORK / "pg")
+
+
+def recreate_database(admin_url: str, name: str) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return embedded.with_database(admin_url, name)
+
+
+def via_proxy(url: str, proxy: CountingProxy) -> str:
+    params = psycopg.conninfo.conninfo_to_dict(url)
+    params.update(host="127.0.0.1", port=str(proxy.port), sslmode="disable")
+    return psycopg.conninfo.make_conninfo(**params)
+
+
+def prepare_casemgr_db(url: str, connections: int) -> None:
+    """Schema plus one department, statuses and one agent per connection."""
+    migrate.upgrade(url)
+    password_hash = hash_password(PASSWORD)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO department (name) VALUES ('Service')")
+        conn.execute("INSERT INTO case_status (name, state, is_initial) VALUES ('Open', 'open', true), "
+                     "('Closed', 'closed', false)")
+        conn.execute("""
+            INSERT INTO app_user (login, password_hash, first_name, last_name, home_department_id, licenses, actions)
+            SELECT 'bench' || g, %s, 'Bench', 'Agent ' || g, (SELECT id FROM department), '{User}',
+                   '{Edit Case,Close Case}'
+            FROM generate_series(1, %s) g""", (password_hash, connections))
+
+
+def load_cases(url: str, n: int) -> None:
+    """N open, unowned cases in the agents' department: one INSERT … SELECT."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE support_case, case_history, case_relation, case_custom_value, case_comment "
+                     "RESTART IDENTITY CASCADE")
+        conn.execute("""
+            INSERT INTO support_case (department_id, status_id, severity, subject, description)
+            SELECT (SELECT id FROM department), (SELECT id FROM case_status WHERE name = 'Open'),
+                   (ARRAY['urgent','high','medium','low']::case_severity[])[1 + g %% 4],
+                   'Case ' || g, 'Generated case number ' || g
+            FROM generate_series(1, %s) g""", (n,))
+        conn.execute("VACUUM ANALYZE support_case")
+
+
+def current_etags(url: str, case_ids: list[int]) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = dict(conn.execute(
+            "SELECT id, '\"' || id || '-' || (extract(epoch FROM last_modified) * 1000)::bigint || '\"' "
+            "FROM support_case WHERE id = ANY(%s)", (case_ids,)).fetchall())
+    return [rows[i] for i in case_ids]
+
+
+def history_rows(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM case_history").fetchone()[0]
+
+
+# -- django-helpdesk ----------------------------------------------------------
+
+def helpdesk_venv() -> Path:
+    venv = WORK / "helpdesk-venv"
+    marker = venv / f".installed-{HELPDESK_VERSION}"
+    if not marker.exists():
+        log(f"installing django-helpdesk {HELPDESK_VERSION} from PyPI into {venv.relative_to(ROOT)}")
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(venv / "bin/pip"), "install", "-q", "--disable-pip-version-check",
+                        f"django-helpdesk=={HELPDESK_VERSION}", f"gunicorn=={metadata.version('gunicorn')}",
+                        "psycopg[binary]"], check=True)
+        marker.touch()
+    return venv
+
+
+def helpdesk_env(url: str) -> dict:
+    return {**os.environ, "PYTHONPATH": str(HERE), "DJANGO_SETTINGS_MODULE": "helpdesk_site.settings",
+            "HELPDESK_DATABASE_URL": url}
+
+
+def prepare_helpdesk_db(venv: Path, url: str) -> None:
+    log("django-helpdesk: migrate")
+    subprocess.run([str(venv / "bin/django-admin"), "migrate", "-v0"], env=helpdesk_env(url), check=True)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("""INSERT INTO helpdesk_queue (title, slug, allow_public_submission, allow_email_submission,
+                                                    email_box_ssl, enable_notifications_on_email_events)
+                        VALUES ('Bench', 'bench', false, false, false, false)""")
+        conn.execute("""INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email,
+                                               is_staff, is_active, date_joined)
+                        VALUES ('!', true, 'bench', '', '', 'bench@example.com', true, true, now())""")
+        conn.execute("INSERT INTO authtoken_token (key, created, user_id) "
+                     "SELECT %s, now(), id FROM auth_user WHERE username = 'bench'", (TOKEN,))
+
+
+def load_tickets(url: str, n: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE helpdesk_ticket RESTART IDENTITY CASCADE")
+        conn.execute("""
+            INSERT INTO helpdesk_ticket (title, created, modified, submitter_email, status, on_hold,
+                                         description, resolution, priority, queue_id, secret_key)
+            SELECT 'Ticket ' || g, now(), now(), 'customer' || g || '@example.com', 1, false,
+                   'Generated ticket number ' || g, '', 3, (SELECT id FROM helpdesk_queue), gen_random_uuid()::text
+            FROM generate_series(1, %s) g""", (n,))
+        conn.execute("VACUUM ANALYZE helpdesk_ticket")
+
+
+# -- servers ----------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One gunicorn master (and its workers), started and stopped by us."""
+
+    def __init__(self, target: str, db_url: str, args, helpdesk: Path | None):
+        self.target = target
+        self.port = free_port()
+        logs = WORK / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.log_path = logs / f"{target}.log"
+        gunicorn_args = ["-w", str(args.workers), "-k", "gthread", "--threads", str(THREADS_PER_WORKER),
+                         "-b", f"127.0.0.1:{self.port}", "--timeout", "30", "--graceful-timeout", "10"]
+        if target == "casemgr":
+            cmd = [str(ROOT / ".venv/bin/casemgr"), "serve", "--port", str(self.port), "--workers", str(args.workers)]
+            env = {**os.environ, "CASEMGR_DATABASE_URL": db_url}
+        elif target == "bare":
+            cmd = [str(ROOT / ".venv/bin/gunicorn"), *gunicorn_args, "--chdir", str(HERE), "bare_app:create_app()"]
+            env = {**os.environ, "BARE_DATABASE_URL": db_url, "BARE_POOL_SIZE": str(THREADS_PER_WORKER)}
+        else:
+            cmd = [str(helpdesk / "bin/gunicorn"), *gunicorn_args, "--chdir", str(HERE), "helpdesk_site.wsgi"]
+            env = helpdesk_env(db_url)
+        self.stream = open(self.log_path, "ab")
+        self.process = subprocess.Popen(cmd, env=env, stdout=self.stream, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.target} server exited; see {self.log_path}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    time.sleep(0.5)  # let every worker finish booting
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.target} server did not listen; see {self.log_path}")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        self.stream.close()
+
+
+class Client:
+    """Sequential chained edits over one keep-alive connection."""
+
+    def __init__(self, target: str, port: int, case_id: int, etag: str | None, session: str | None):
+        self.target, self.case_id, self.etag, self.session = target, case_id, etag, session
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.sent = 0
+
+    def edit(self) -> int:
+        self.sent += 1
+        subject = f"calibration {self.sent}"
+        if self.target == "casemgr":
+            method, path = "PUT", "/ws/v12/interaction/case"
+            body = {"id": str(self.case_id), "subject": subject}
+            headers = {"X-egain-session": self.session, "If-Match": self.etag, "Accept": "application/json"}
+        elif self.target == "bare":
+            method, path, body, headers = "PUT", f"/bare/case/{self.case_id}", {"subject": subject}, {
+                "If-Match": self.etag}
+        else:
+            method, path, body = "PATCH", f"/api/tickets/{self.case_id}/", {"title": subject}
+            headers = {"Authorization": f"Token {TOKEN}"}
+        headers["Content-Type"] = "application/json"
+        self.conn.request(method, path, json.dumps(body), headers)
+        response = self.conn.getresponse()
+        response.read()
+        self.etag = response.getheader("ETag") or self.etag
+        if response.status != SUCCESS[self.target]:
+            raise RuntimeError(f"{self.target}: {method} {path} answered {response.status}")
+        return response.status
+
+
+def login(port: int, user: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", "/ws/v12/authentication/user/login?forceLogin=yes",
+                 json.dumps({"userName": user, "password": PASSWORD}), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 204:
+        raise RuntimeError(f"login of {user} answered {response.status}")
+    return response.getheader("X-egain-session")
+
+
+# -- measurements -------------------------------------------------------------
+
+def measure_round_trips(target, db_url, proxy, args, helpdesk, case_id, etag, session) -> tuple[float, int]:
+    """Round trips per request, from sequential requests through the proxy."""
+    warmup, measured = (1, 2) if target == "helpdesk" else (30, 100)
+    server = Server(target, via_proxy(db_url, proxy), args, helpdesk)
+    try:
+        client = Client(target, server.port, case_id, etag, session)
+        for _ in range(warmup):
+            client.edit()
+        proxy.reset()
+        for _ in range(measured):
+            client.edit()
+        trips, new_connections = proxy.counts()
+    finally:
+        server.stop()
+    return trips / measured, new_connections
+
+
+def run_wrk(target, port, duration, timeout, cases, etags, sessions, connections) -> dict:
+    env = {**os.environ, "BENCH_KIND": target, "BENCH_CASES": ",".join(map(str, cases)),
+           "BENCH_ETAGS": ",".join(etags), "BENCH_SESSIONS": ",".join(sessions), "BENCH_TOKEN": TOKEN}
+    cmd = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{duration}s",
+           "--timeout", f"{timeout}s", "-s", str(HERE / "edit.lua"), f"http://127.0.0.1:{port}"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("BENCH_RESULT "))
+    return json.loads(line.removeprefix("BENCH_RESULT "))
+
+
+def measure_throughput(target, db_url, args, helpdesk, cases, sessions, n) -> Result:
+    server = Server(target, db_url, args, helpdesk)
+    result = Result(n=n, target=target)
+    try:
+        etags = current_etags(db_url, cases) if target != "helpdesk" else [""] * len(cases)
+        duration, timeout = args.duration, 10
+        if target == "helpdesk":
+            # One sequential PATCH first: it warms the workers and tells how
+            # long the run must be for the in-flight requests dropped at its
+            # end (wrk counts completed requests only) not to skew the rate.
+            started = time.perf_counter()
+            Client(target, server.port, cases[0], None, None).edit()
+            single = time.perf_counter() - started
+            duration = int(min(max(args.duration, 20 * single), args.max_slow_duration))
+            timeout = max(10, duration)
+            result.extra["single_request_s"] = single
+            if single > 0.2:
+                result.note = f"one PATCH alone: {single:.2f} s"
+        if not result.note:  # a slow target's probe request was its warm-up
+            run_wrk(target, server.port, args.warmup, timeout, cases, etags, sessions, args.connections)
+            time.sleep(1)  # requests in flight when wrk stopped still finish: read the ETags after them
+        if target != "helpdesk":
+            etags = current_etags(db_url, cases)
+        log(f"N={n:,} {target}: wrk -c {args.connections} for {duration} s")
+        cpu_before = cpu_seconds(server.process.pid, db_url)
+        figures = run_wrk(target, server.port, duration, timeout, cases, etags, sessions, args.connections)
+        cpu_after = cpu_seconds(server.process.pid, db_url)
+    finally:
+        server.stop()
+    requests = max(figures["requests"], 1)
+    seconds = figures["duration_us"] / 1e6
+    result.requests = figures["requests"]
+    result.duration_s = seconds
+    result.edits_per_s = figures["ok"] / seconds
+    result.p50_ms = figures["p50_us"] / 1000
+    result.p99_ms = figures["p99_us"] / 1000
+    result.conflict_rate = figures["conflicts"] / requests
+    result.other = figures["other"] + figures["timeouts"] + figures["read_errors"] + figures["connect_errors"]
+    result.extra["wrk"] = figures
+    if figures["ok"]:
+        result.app_cpu_ms = (cpu_after[0] - cpu_before[0]) / figures["ok"] * 1000
+        result.db_cpu_ms = (cpu_after[1] - cpu_before[1]) / figures["ok"] * 1000
+    return result
+
+
+def _process_cpu(pid: int) -> tuple[int, float]:
+    """(parent pid, user + system CPU seconds) of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pid: int, db_url: str) -> tuple[float, float]:
+    """CPU used so far by the server's processes (the gunicorn master and its
+    workers) and by the Postgres backends connected to its database. Server
+    processes that live through the run are all counted; Postgres's shared
+    background processes are not (other databases use them too)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = _process_cpu(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+    app = sum(cpu for pid, (ppid, cpu) in stats.items() if pid == server_pid or ppid == server_pid)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        backends = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'")]
+    return app, sum(stats[pid][1] for pid in backends if pid in stats)
+
+
+# -- report -----------------------------------------------------------------
+
+def fmt(value, spec=",.0f", missing="—") -> str:
+    return missing if value is None else format(value, spec)
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| N | target | edits/s | p50 ms | p99 ms | 409 rate | round trips/edit | CPU ms/edit: app + db "
+             "| requests |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        rate = None if r.conflict_rate is None else f"{r.conflict_rate:.1%}"
+        note = f" ({r.note})" if r.note else ""
+        cpu = "—" if r.app_cpu_ms is None else f"{r.app_cpu_ms:,.2f} + {r.db_cpu_ms:,.2f}"
+        lines.append(
+            f"| {r.n:,} | {r.target}{note} | {fmt(r.edits_per_s, ',.1f' if (r.edits_per_s or 0) < 100 else ',.0f')}"
+            f" | {fmt(r.p50_ms, ',.2f')} | {fmt(r.p99_ms, ',.2f')} | {rate or '—'}"
+            f" | {fmt(r.round_trips, ',.1f')} | {cpu} | {r.requests:,} |")
+    return "\n".join(lines)
+
+
+def ratios(results: list[Result], sizes: list[int]) -> str:
+    by = {(r.n, r.target): r for r in results}
+    lines = ["| ratio | value | target |", "| --- | ---: | --- |"]
+
+    def value(n, target):
+        r = by.get((n, target))
+        return r.edits_per_s if r and r.edits_per_s else None
+
+    for n in sizes:
+        c, b, h = value(n, "casemgr"), value(n, "bare"), value(n, "helpdesk")
+        if c and b:
+            lines.append(f"| casemgr / bare edits/s, N={n:,} | {c / b:.2f} | ≥ 0.7 |")
+        if c and h:
+            lines.append(f"| casemgr / django-helpdesk edits/s, N={n:,} | {c / h:,.0f} | ≥ 10 at 10,000 |")
+    small = by.get((sizes[0], "casemgr"))
+    for n in sizes[1:]:
+        large = by.get((n, "casemgr"))
+        if small and large and small.p50_ms and large.p50_ms:
+            lines.append(f"| casemgr p50 at N={n:,} / p50 at N={sizes[0]:,} | {large.p50_ms / small.p50_ms:.2f}"
+                         f" | ≤ 1.2 at 1,000,000 |")
+    trips = by.get((sizes[0], "casemgr"))
+    if trips and trips.round_trips is not None:
+        lines.append(f"| casemgr database round trips per edit | {trips.round_trips:.1f} | ≤ 3 |")
+    return "\n".join(lines)
+
+
+def machine(db_url: str, helpdesk: Path | None) -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    memory = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines()
+                  if l.startswith("MemTotal")) / 1024 / 1024
+    with psycopg.connect(db_url) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    versions = [f"Python {platform.python_version()}", f"PostgreSQL {pg}",
+                f"gunicorn {metadata.version('gunicorn')}", f"Flask {metadata.version('flask')}",
+                f"psycopg {metadata.version('psycopg')}"]
+    if helpdesk:
+        pip = subprocess.run([str(helpdesk / "bin/pip"), "list", "--format", "json"], capture_output=True,
+                             text=True).stdout
+        installed = {p["name"].lower(): p["version"] for p in json.loads(pip)}
+        versions += [f"Django {installed.get('django')}", f"django-helpdesk {installed.get('django-helpdesk')}",
+                     f"DRF {installed.get('djangorestframework')}"]
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("[")[0].strip()
+    return (f"{os.cpu_count()} × {cpu}, {memory:.0f} GiB, {platform.system()} {platform.release()}; "
+            + ", ".join(versions) + f"; {wrk_version}")
+
+
+def update_readme(report: str, argv: list[str]) -> None:
+    """Put the report between the README's markers, so the README always
+    shows a whole run, as printed."""
+    readme = ROOT / "README.md"
+    text = readme.read_text("utf-8")
+    begin, end = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
+    if begin not in text or end not in text:
+        raise SystemExit("README.md has no benchmark markers")
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    run = " ".join(["benchmarks/run.py", *(a for a in argv if a != "--update-readme")])
+    readme.write_text(f"{head}{begin}\n_Last run: `{run}`, {time.strftime('%Y-%m-%d')}._\n\n{report}\n{end}{tail}",
+                      encoding="utf-8")
+    log("README.md updated")
+
+
+# -- main -----------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="Postgres server to use (default: CASEMGR_DATABASE_URL, else embedded)")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated N (default 1000,10000,100000)")
+    parser.add_argument("--million", action="store_true", help="add N = 1,000,000")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections, one case each (default 8)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of every target (default 2)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each measured run (default 10)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each run (default 3)")
+    parser.add_argument("--max-slow-duration", type=int, default=100,
+                        help="longest run for a target whose single request is slow (default 100)")
+    parser.add_argument("--helpdesk-max-n", type=int, default=10000,
+                        help="largest N django-helpdesk is measured at: its PATCH takes ~0.5 ms per ticket "
+                             "(default 10000)")
+    parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated subset of " + ",".join(TARGETS))
+    parser.add_argument("--update-readme", action="store_true",
+                        help="write this run's report into README.md, between the benchmark markers")
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        parser.error("wrk is not installed (Debian: apt-get install wrk)")
+    sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
+    targets = [t for t in TARGETS if t in args.targets.split(",")]
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    if load_before > (os.cpu_count() or 1) / 2:
+        log(f"warning: load average {load_before:.1f} before the run: other work on this machine skews the figures")
+    WORK.mkdir(exist_ok=True)
+    shutil.rmtree(WORK / "logs", ignore_errors=True)  # the servers' logs of this run only
+
+    admin_url = server_url(args)
+    casemgr_url = recreate_database(admin_url, CASEMGR_DB)
+    prepare_casemgr_db(casemgr_url, args.connections)
+    helpdesk = None
+    helpdesk_url = None
+    if "helpdesk" in targets:
+        helpdesk = helpdesk_venv()
+        helpdesk_url = recreate_database(admin_url, HELPDESK_DB)
+        prepare_helpdesk_db(helpdesk, helpdesk_url)
+    params = psycopg.conninfo.conninfo_to_dict(casemgr_url)
+    proxy = CountingProxy(params.get("host") or "/var/run/postgresql", int(params.get("port") or 5432)).start()
+
+    sessions: list[str] = []
+    results: list[Result] = []
+    for n in sizes:
+        log(f"N={n:,}: loading cases" + (" and tickets" if helpdesk and n <= args.helpdesk_max_n else ""))
+        load_cases(casemgr_url, n)
+        stride = n // args.connections
+        cases = [1 + i * stride + stride // 2 for i in range(args.connections)]
+        if helpdesk and n <= args.helpdesk_max_n:
+            load_tickets(helpdesk_url, n)
+        for target in targets:
+            if target == "helpdesk" and n > args.helpdesk_max_n:
+                results.append(Result(n=n, target=target, note=f"not run: one PATCH reads all {n:,} tickets, "
+                                                                f"see --helpdesk-max-n"))
+                continue
+            url = helpdesk_url if target == "helpdesk" else casemgr_url
+            if target == "casemgr" and not sessions:
+                server = Server("casemgr", casemgr_url, args, None)
+                try:
+                    sessions = [login(server.port, f"bench{i + 1}") for i in range(args.connections)]
+                finally:
+                    server.stop()
+            etag = current_etags(url, cases[:1])[0] if target != "helpdesk" else None
+            log(f"N={n:,} {target}: counting round trips")
+            trips, new_connections = measure_round_trips(target, url, proxy, args, helpdesk, cases[0], etag,
+                                                         sessions[0] if sessions else None)
+            result = measure_throughput(target, url, args, helpdesk, cases, sessions, n)
+            result.round_trips = trips
+            if new_connections:
+                result.extra["new_connections_while_counting"] = new_connections
+            results.append(result)
+            log(f"N={n:,} {target}: {result.edits_per_s:,.1f} edits/s, p50 {result.p50_ms:.2f} ms, "
+                f"p99 {result.p99_ms:.2f} ms, 409 {result.conflict_rate:.1%}, {trips:.1f} round trips/edit")
+    proxy.stop()
+
+    elapsed = time.monotonic() - started
+    report = "\n\n".join([
+        f"Machine: {machine(casemgr_url, helpdesk)}",
+        f"Load: wrk, {args.connections} connections (one wrk thread and one case each), "
+        f"{args.duration} s per run after {args.warmup} s of warm-up; servers: gunicorn, {args.workers} workers, "
+        f"gthread × {THREADS_PER_WORKER} threads. 409 rate: answers 409 (or 412, a stale If-Match) per request. "
+        f"Round trips: counted by a proxy in front of Postgres (benchmarks/roundtrips.py) over sequential "
+        f"requests. Load average: {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it.",
+        table(results),
+        ratios(results, [n for n in sizes]),
+        f"Total run time: {elapsed / 60:.1f} min.",
+    ])
+    problems = [f"N={r.n:,} {r.target}: {r.other} requests neither succeeded nor got 409 (see benchmarks/.work/logs)"
+                for r in results if r.other]
+    problems += [f"N={r.n:,} {r.target}: {r.extra['new_connections_while_counting']} new database connection(s) "
+                 f"while counting round trips" for r in results
+                 if r.extra.get("new_connections_while_counting") and r.target != "helpdesk"]
+    if problems:
+        report += "\n\nWarnings:\n" + "\n".join(f"- {p}" for p in problems)
+    print(report)
+    (WORK / "last-run.md").write_text(report + "\n", encoding="utf-8")
+    if args.update_readme:
+        update_readme(report, sys.argv[1:])
+    (WORK / "last-run.json").write_text(json.dumps([r.__dict__ for r in results], indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The units of work the edit path uses to save round trips keep the
+guarantees of a plain transaction: all or nothing, errors mapped at the
+boundary, a clean connection afterwards. Real Postgres, no app."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from casemgr.config import Settings
+from casemgr.db.database import Database
+from casemgr.service.errors import CaseBusy
+
+
+@pytest.fixture
+def database(empty_db_url):
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO department (id, name) VALUES (1, 'Service')")
+        conn.execute("INSERT INTO case_status (id, name, state, is_initial) VALUES (1, 'Open', 'open', true)")
+        conn.execute("INSERT INTO support_case (id, department_id, status_id, subject) VALUES (1, 1, 1, 'before')")
+    database = Database(empty_db_url, Settings(pool_size=1, lock_timeout_ms=200))
+    database.open()
+    database.pool.wait()
+    yield database
+    database.close()
+
+
+def subject(database) -> str:
+    with database.unit_of_work() as uow:
+        return uow.conn.execute("SELECT subject FROM support_case WHERE id = 1").fetchone()[0]
+
+
+def lock_and_read(uow) -> str:
+    uow.conn.execute("SELECT id FROM support_case WHERE id = 1 FOR UPDATE")
+    return uow.conn.execute("SELECT subject FROM support_case WHERE id = 1").fetchone()[0]
+
+
+def test_a_pipelined_unit_of_work_commits_its_last_unread_statement(database):
+    with database.unit_of_work(pipelined=True) as uow:
+        assert lock_and_read(uow) == "before"
+        uow.conn.execute("UPDATE support_case SET subject = 'after' WHERE id = 1")
+    assert subject(database) == "after"
+
+
+def test_a_failing_last_statement_of_a_pipelined_unit_of_work_commits_nothing(database):
+    with pytest.raises(psycopg.errors.CheckViolation):
+        with database.unit_of_work(pipelined=True) as uow:
+            lock_and_read(uow)
+            uow.conn.execute("UPDATE support_case SET subject = 'changed' WHERE id = 1")
+            uow.conn.execute("UPDATE support_case SET subject = repeat('x', 1025) WHERE id = 1")
+    assert subject(database) == "before"
+
+
+def test_a_refusal_inside_a_pipelined_unit_of_work_rolls_back_and_leaves_the_connection_clean(database):
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused):
+        with database.unit_of_work(pipelined=True) as uow:
+            lock_and_read(uow)
+            uow.conn.execute("UPDATE support_case SET subject = 'changed' WHERE id = 1")
+            raise Refused()
+    with database.pool.connection() as conn:  # the pool's only connection
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert subject(database) == "before"
+
+
+def test_a_held_row_lock_in_a_pipelined_unit_of_work_is_case_busy(database, empty_db_url):
+    with psycopg.connect(empty_db_url) as other:
+        other.execute("SELECT id FROM support_case WHERE id = 1 FOR UPDATE")
+        with pytest.raises(CaseBusy):
+            with database.unit_of_work(pipelined=True) as uow:
+                lock_and_read(uow)
+    assert subject(database) == "before"
+
+
+def test_a_single_statement_unit_of_work_opens_no_transaction(database):
+    with database.unit_of_work(single_statement=True) as uow:
+        uow.conn.execute("UPDATE support_case SET subject = 'single' WHERE id = 1")
+        assert uow.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert subject(database) == "single"
