@@ -222,3 +222,8 @@ def parse_id(value: str, attribute: str) -> int:
             f"Invalid value '{value}' for '{attribute}': expected a numeric id.", attribute=attribute
         )
     return int(text)
+
+
+def parse_ids(case_ids: str) -> list[int]:
+    """A path's comma-separated case ids (``1001,1002``)."""
+    return [parse_id(part, "ID") for part in case_ids.split(",")]

@@ -7,6 +7,8 @@ import json
 from flask import Response, current_app, g, request
 
 from casemgr.api import errors, wire
+from casemgr.api.context import services
+from casemgr.api.egain.representation import LastModifiedShape, case_representation
 from casemgr.api.egain.xml import COMMON_NS, parse_xml, to_xml
 from casemgr.api.i18n import user_message
 from casemgr.api.wire import JSON, XML, format_datetime
@@ -96,3 +98,15 @@ def error_response(exc: Exception) -> Response:
         body = {**body, "details": {"detail": body["details"]}}
     headers["Content-Language"] = response_language()
     return respond(body, entry.status, headers, xml_root="error", xml_namespace=COMMON_NS)
+
+
+def cases_response(actor, case_ids: str, case_url: str, last_modified: LastModifiedShape) -> Response:
+    """GET …/case/{ids} of either eGain API: the cases among the comma-separated
+    ids that the actor may see, in the order asked; 404 when none is found.
+    One case read carries its ETag."""
+    views = services().cases.read_cases(actor, wire.parse_ids(case_ids))
+    if not views:
+        raise errors.NoCaseFound("No case found for the given ID(s).")
+    payload = {"case": [case_representation(v, case_url, last_modified) for v in views]}
+    single = len(views) == 1
+    return respond(payload, 200, {"ETag": etag_for(views[0].id, views[0].last_modified)} if single else None)

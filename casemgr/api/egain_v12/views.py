@@ -13,12 +13,11 @@ from casemgr.api import errors, wire
 from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
-from casemgr.api.egain.representation import case_representation, last_modified_object
-from casemgr.api.egain.responses import BODY_PARSERS, no_content, respond
+from casemgr.api.egain.representation import last_modified_object
+from casemgr.api.egain.responses import BODY_PARSERS, cases_response, no_content, respond
 from casemgr.api.egain.schemas import EgainAttributeDefinitions
 from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12Login
 from casemgr.domain.model import MAX_CASES_PER_READ
-from casemgr.domain.versions import etag_for
 
 API = "egain-v12"
 SESSION_HEADER = "X-egain-session"
@@ -194,13 +193,7 @@ class CaseRead(MethodView):
                       description="The cases found. ETag when one case is read.")
     def get(self, case_ids: str):
         wire.reject_query_parameters()
-        ids = [wire.parse_id(part, "ID") for part in case_ids.split(",")]
-        views = services().cases.read_cases(g.actor, ids)
-        if not views:
-            raise errors.NoCaseFound("No case found for the given ID(s).")
-        payload = {"case": [case_representation(v, CASE_URL, last_modified_object) for v in views]}
-        single = len(views) == 1
-        return respond(payload, 200, {"ETag": etag_for(views[0].id, views[0].last_modified)} if single else None)
+        return cases_response(g.actor, case_ids, CASE_URL, last_modified_object)
 
 
 @blp.route("/interaction/case/<string:case_id>/close")

@@ -14,13 +14,11 @@ from casemgr.api import wire
 from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
-from casemgr.api.egain.representation import case_representation, last_modified_string
-from casemgr.api.egain.responses import BODY_PARSERS, no_content, respond
+from casemgr.api.egain.representation import last_modified_string
+from casemgr.api.egain.responses import BODY_PARSERS, cases_response, no_content
 from casemgr.api.egain_v3.oauth import SECURITY
 from casemgr.api.egain_v3.schemas import V3CaseEdit, V3Cases, V3ClosedCaseEdit
-from casemgr.api import errors
 from casemgr.domain.model import MAX_CASES_PER_READ, StateRequirement
-from casemgr.domain.versions import etag_for
 
 API = "egain-v3"
 CASE_URL = "/core/casemgr/v3/case/"
@@ -146,12 +144,7 @@ class CaseRead(MethodView):
                       description="The cases found. ETag when one case is read.")
     def get(self, case_ids: str):
         wire.reject_query_parameters()
-        views = services().cases.read_cases(g.actor, parse_ids(case_ids))
-        if not views:
-            raise errors.NoCaseFound("No case found for the given ID(s).")
-        payload = {"case": [case_representation(v, CASE_URL, last_modified_string) for v in views]}
-        single = len(views) == 1
-        return respond(payload, 200, {"ETag": etag_for(views[0].id, views[0].last_modified)} if single else None)
+        return cases_response(g.actor, case_ids, CASE_URL, last_modified_string)
 
 
 @blp.route("/case/<segment_except(closed):case_ids>/close")
@@ -164,9 +157,5 @@ class CaseClose(MethodView):
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_ids: str):
         wire.reject_query_parameters()
-        results = services().cases.close_cases(g.actor, parse_ids(case_ids), API)
+        results = services().cases.close_cases(g.actor, wire.parse_ids(case_ids), API)
         return no_content(etag=results[0].etag if len(results) == 1 else None)
-
-
-def parse_ids(case_ids: str) -> list[int]:
-    return [wire.parse_id(part, "ID") for part in case_ids.split(",")]
