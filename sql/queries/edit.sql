@@ -29,15 +29,7 @@ SELECT
     (SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'data_type', d.data_type,
                                        'allowed_values', d.allowed_values) ORDER BY d.position, d.id)
        FROM custom_field d WHERE d.case_type_id IS NULL AND %(want_custom_attributes)s) AS custom_attributes,
-    (SELECT json_build_object(
-                'category_id', cat.id, 'category_is_system', cat.is_system, 'type_id', t.id,
-                'fields', COALESCE((SELECT json_agg(json_build_object(
-                                        'id', d.id, 'name', d.name, 'data_type', d.data_type,
-                                        'allowed_values', d.allowed_values) ORDER BY d.position, d.id)
-                                    FROM custom_field d WHERE d.case_type_id = t.id), '[]'::json))
-       FROM category cat
-       LEFT JOIN case_type t ON t.category_id = cat.id AND t.code = %(type_code)s
-       WHERE cat.code = %(category_code)s) AS classification,
+    classification_facts(%(category_code)s, %(type_code)s) AS classification,
     (SELECT json_build_object('id', s.id, 'name', s.name, 'state', s.state)
        FROM case_status s WHERE s.name = %(status_name)s) AS status,
     (SELECT json_build_object('id', r.id, 'name', r.name)
