@@ -29,7 +29,9 @@ SELECT
     (SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'data_type', d.data_type,
                                        'allowed_values', d.allowed_values) ORDER BY d.position, d.id)
        FROM custom_field d WHERE d.case_type_id IS NULL AND %(want_custom_attributes)s) AS custom_attributes,
-    classification_facts(%(category_code)s, %(type_code)s) AS classification,
+    -- eGain edits name no category: skip the function call for them
+    CASE WHEN %(category_code)s::text IS NOT NULL
+         THEN classification_facts(%(category_code)s, %(type_code)s) END AS classification,
     (SELECT json_build_object('id', s.id, 'name', s.name, 'state', s.state)
        FROM case_status s WHERE s.name = %(status_name)s) AS status,
     (SELECT json_build_object('id', r.id, 'name', r.name)
