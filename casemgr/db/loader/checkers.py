@@ -1,0 +1,96 @@
+"""Value checkers: return the (normalized) value or raise _Invalid."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+from casemgr.domain.model import MAX_TEXT_LENGTH
+
+
+class _Invalid(ValueError):
+    """A value of the wrong type or out of range; the message says what is expected."""
+
+
+Checker = Callable[[Any], Any]
+
+
+def _describe(value: Any) -> str:
+    """A value's YAML kind, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, (datetime, date)):
+        return "a date"
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+
+
+def _string(max_length: int, min_length: int = 0) -> Checker:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _Invalid(f"expected a string, got {_describe(value)}")
+        if len(value) < min_length:
+            raise _Invalid("must not be empty")
+        if len(value) > max_length:
+            raise _Invalid(f"is {len(value)} characters long; at most {max_length} are allowed")
+        return value
+    return check
+
+
+_name = _string(255, 1)
+_label = _string(255)
+_email = _string(320, 1)
+_secret = _string(1024, 1)
+_text = _string(MAX_TEXT_LENGTH)
+
+
+def _choice(allowed: dict[str, str] | tuple[str, ...]) -> Checker:
+    mapping = allowed if isinstance(allowed, dict) else {a: a for a in allowed}
+
+    def check(value: Any) -> str:
+        if value not in mapping:
+            raise _Invalid(f"{value!r} is not one of: {', '.join(mapping)}")
+        return mapping[value]
+    return check
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise _Invalid(f"expected a positive integer id, got {value!r}")
+    return value
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise _Invalid(f"expected a list, got {_describe(value)}")
+    return value
+
+
+def _mapping(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise _Invalid(f"expected a mapping, got {_describe(value)}")
+    return value
+
+
+def _timestamp(value: Any) -> datetime:
+    """ISO-8601 text, or what YAML made of it (a datetime, or a date for a bare
+    day); without an offset it is UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise _Invalid(f"{value!r} is not an ISO-8601 date-time") from None
+    else:
+        raise _Invalid(f"expected an ISO-8601 date-time, got {_describe(value)}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
