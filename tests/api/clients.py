@@ -58,15 +58,20 @@ class EgainV12Client:
     def href(self, case_id: int) -> str:
         return f"{self.href_prefix}{case_id}"
 
-    def edit(self, case_id: int, changes: dict, user: str = "frank", last_modified: str | None = "current",
-             query: str = "", **headers):
-        """PUT an edit; ``last_modified="current"`` reads it first, None leaves it out."""
+    def edit_body(self, case_id: int, changes: dict, last_modified: str | None = "current") -> dict[str, Any]:
+        """id, lastModified (``"current"`` reads it first, None leaves it out) and the changes."""
         body: dict[str, Any] = {"id": str(case_id)}
         if last_modified == "current":
             last_modified = self.last_modified(case_id)
         if last_modified is not None:
             body["lastModified"] = self.last_modified_element(last_modified)
         body.update(changes)
+        return body
+
+    def edit(self, case_id: int, changes: dict, user: str = "frank", last_modified: str | None = "current",
+             query: str = "", **headers):
+        """PUT an edit; ``last_modified="current"`` reads it first, None leaves it out."""
+        body = self.edit_body(case_id, changes, last_modified)
         return self.client.put(f"{self.case_url}{query}", json=body, headers=self.headers(user, **headers))
 
     def encode(self, body: dict) -> bytes:
@@ -134,12 +139,7 @@ class EgainV3Client(EgainV12Client):
 
     def edit(self, case_id: int, changes: dict, user: str = "frank", last_modified: str | None = "current",
              query: str = "", path: str = "", **headers):
-        body: dict[str, Any] = {"id": str(case_id)}
-        if last_modified == "current":
-            last_modified = self.last_modified(case_id)
-        if last_modified is not None:
-            body["lastModified"] = last_modified
-        body.update(changes)
+        body = self.edit_body(case_id, changes, last_modified)
         return self.client.patch(f"{self.case_url}{path}{query}", json=body, headers=self.headers(user, **headers))
 
     def edit_raw(self, data, user: str | None = "frank", content_type: str = "application/json", query: str = "",
@@ -194,12 +194,7 @@ class EgainV12XmlClient(EgainV12Client):
 
     def edit(self, case_id: int, changes: dict, user: str = "frank", last_modified: str | None = "current",
              query: str = "", **headers):
-        body: dict[str, Any] = {"id": str(case_id)}
-        if last_modified == "current":
-            last_modified = self.last_modified(case_id)
-        if last_modified is not None:
-            body["lastModified"] = self.last_modified_element(last_modified)
-        body.update(changes)
+        body = self.edit_body(case_id, changes, last_modified)
         return self.edit_raw(self.encode(body), user=user, content_type="application/xml", query=query, **headers)
 
     def edit_raw(self, data, user: str | None = "frank", content_type: str = "application/xml", query: str = "",
