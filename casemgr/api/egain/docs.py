@@ -13,6 +13,7 @@ from casemgr.api.egain.schemas import EgainError
 from casemgr.api.egain.xml import CASE_NS, COMMON_NS
 from casemgr.api.wire import JSON, XML
 from casemgr.config import SUPPORTED_LANGUAGES
+from casemgr.domain.model import MAX_CASES_PER_READ
 
 ERROR_PREFIX = "EgainError"
 MEDIA_TYPES = (JSON, XML)
@@ -189,3 +190,18 @@ def read_example(href_prefix: str, last_modified) -> dict:
         "customAttributes": {"customAttribute": [
             {"attribName": "customer_rating", "attribValues": {"attribValue": [{"value": "5"}]}}]},
     }]}
+
+
+def request_body(schema, json_examples: dict | None = None, xml_example: str | None = None) -> dict:
+    """An eGain request body: the same schema in JSON and in XML."""
+    return {"required": True, "content": {
+        JSON: {"schema": schema, **({"examples": json_examples} if json_examples else {})},
+        XML: {"schema": schema, **({"example": xml_example} if xml_example else {})},
+    }}
+
+
+CASE_IDS_PARAMETER = {
+    "in": "path", "name": "case_ids", "required": True, "example": "1013,1001",
+    "schema": {"type": "string", "pattern": r"^\s*[0-9]+\s*(,\s*[0-9]+\s*)*$"},
+    "description": f"Up to {MAX_CASES_PER_READ} case ids, comma-separated.",
+}

@@ -61,13 +61,6 @@ def document(*statuses, **doc):
     return decorate
 
 
-def _body(schema, json_examples=None, xml_example=None) -> dict:
-    return {"required": True, "content": {
-        wire.JSON: {"schema": schema, **({"examples": json_examples} if json_examples else {})},
-        wire.XML: {"schema": schema, **({"example": xml_example} if xml_example else {})},
-    }}
-
-
 _EDIT_STATUSES = (400, 401, 403, 409, 411, 412, 413)
 
 
@@ -100,7 +93,7 @@ class Login(MethodView):
         parameters=[{"in": "query", "name": "forceLogin", "required": False,
                      "schema": {"type": "string", "enum": ["yes", "no"]},
                      "description": "yes: at the session cap, end the user's oldest session."}],
-        requestBody=_body(
+        requestBody=docs.request_body(
             V12Login, {"frank": {"summary": "A Service agent", "value": {"userName": "frank", "password": "frank-pass"}}},
             "<user><userName>frank</userName><password>frank-pass</password></user>"),
     )
@@ -153,7 +146,7 @@ class CaseEdit(MethodView):
                     "lastModified that is not the case's current one is 409, with the current value in "
                     "details. Success carries the new ETag.",
         parameters=[docs.IF_MATCH_HEADER],
-        requestBody=_body(V12CaseEdit, docs.edit_examples(lambda date: {"date": date}, CASE_URL),
+        requestBody=docs.request_body(V12CaseEdit, docs.edit_examples(lambda date: {"date": date}, CASE_URL),
                           docs.edit_xml_example(CASE_URL)),
     )
     @blp.response(204, description="The case was modified; ETag holds its new version.",
@@ -171,9 +164,6 @@ class CaseEdit(MethodView):
         return no_content(etag=result.etag)
 
 
-_CASE_IDS = {"in": "path", "name": "case_ids", "required": True, "example": "1013,1001",
-             "schema": {"type": "string", "pattern": r"^\s*[0-9]+\s*(,\s*[0-9]+\s*)*$"},
-             "description": f"Up to {MAX_CASES_PER_READ} case ids, comma-separated."}
 
 
 @blp.route("/interaction/case/<string:case_ids>")
@@ -183,7 +173,7 @@ class CaseRead(MethodView):
         summary="Read cases",
         description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. Only the cases the user may see "
                     "(the departments of the user) are answered; none found is 404.",
-        parameters=[_CASE_IDS],
+        parameters=[docs.CASE_IDS_PARAMETER],
     )
     @blp.response(200, V12Cases, description="The cases found. ETag when one case is read.",
                   example=docs.read_example(CASE_URL, {"date": "2026-11-22T10:00:00.123Z",

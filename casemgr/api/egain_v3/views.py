@@ -43,17 +43,7 @@ def document(*statuses, **doc):
     return decorate
 
 
-def _body(schema, json_examples, xml_example=None) -> dict:
-    return {"required": True, "content": {
-        wire.JSON: {"schema": schema, "examples": json_examples},
-        wire.XML: {"schema": schema, **({"example": xml_example} if xml_example else {})},
-    }}
-
-
 _EDIT_STATUSES = (400, 409, 411, 412, 413)
-_CASE_IDS = {"in": "path", "name": "case_ids", "required": True, "example": "1013,1001",
-             "schema": {"type": "string", "pattern": r"^\s*[0-9]+\s*(,\s*[0-9]+\s*)*$"},
-             "description": f"Up to {MAX_CASES_PER_READ} case ids, comma-separated."}
 _EDITED = {"description": "The case was modified; ETag holds its new version.",
            "headers": {**docs.ETAG, **docs.CONTENT_LANGUAGE}}
 
@@ -98,7 +88,7 @@ class CaseEdit(MethodView):
                     "departments, Transfer and Pull Activities, related cases' reach); a client token to "
                     "none, and to every data rule. A stale lastModified is 409.",
         parameters=[docs.IF_MATCH_HEADER],
-        requestBody=_body(V3CaseEdit, docs.edit_examples(lambda date: date, CASE_URL)),
+        requestBody=docs.request_body(V3CaseEdit, docs.edit_examples(lambda date: date, CASE_URL)),
     )
     @blp.response(204, **_EDITED)
     def patch(self):
@@ -115,7 +105,7 @@ class ClosedCaseEdit(MethodView):
                     "needs the Manage Closed Case action. id, lastModified and customAttributes are "
                     "required.",
         parameters=[docs.IF_MATCH_HEADER],
-        requestBody=_body(V3ClosedCaseEdit, {"region": {"summary": "Set a custom attribute", "value": {
+        requestBody=docs.request_body(V3ClosedCaseEdit, {"region": {"summary": "Set a custom attribute", "value": {
             "id": "1007", "lastModified": "2015-07-30T13:07:40.000Z",
             "customAttributes": {"customAttribute": [
                 {"attribName": "region", "attribValues": {"attribValue": [{"value": "south"}]}}]}}}}),
@@ -135,7 +125,7 @@ class CaseRead(MethodView):
         summary="Read cases",
         description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. A user token sees the cases of "
                     "the user's departments, a client token every case; none found is 404.",
-        parameters=[_CASE_IDS],
+        parameters=[docs.CASE_IDS_PARAMETER],
     )
     @blp.response(200, V3Cases, description="The cases found. ETag when one case is read.",
                   example=docs.read_example(CASE_URL, "2026-11-22T10:00:00.123Z"),
@@ -152,7 +142,7 @@ class CaseClose(MethodView):
     @document(400, summary="Close cases",
               description="Closes open cases, all or none (Close Case action); a case that is not open "
                           "is 400.",
-              parameters=[_CASE_IDS])
+              parameters=[docs.CASE_IDS_PARAMETER])
     @blp.response(204, description="The cases were closed; ETag when one case was closed.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_ids: str):
