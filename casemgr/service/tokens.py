@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from casemgr.domain import errors
 from casemgr.domain.model import Actor
-from casemgr.service.auth import hash_secret, password_matches
+from casemgr.service.auth import hash_secret, password_matches, verified_user
 from casemgr.service.ports import UnitOfWorkFactory
 
 USER_MANAGE_SCOPE = "core.casemgr.manage"
@@ -62,11 +62,10 @@ class TokenService:
 
     def authenticate_user(self, login: str, password: str) -> int | None:
         """The user's id for the password grant; a disabled user gets none."""
-        with self._unit_of_work() as uow:
-            row = uow.auth.user_login(login)
-        if row is None or row["disabled"] or not password_matches(row["password_hash"], password):
+        try:
+            return verified_user(self._unit_of_work, login, password)["id"]
+        except errors.InvalidCredentials:
             return None
-        return row["id"]
 
     def store(self, token: str, client_id: str, user_id: int | None, scope: str) -> None:
         """Keep a newly issued token, hashed, until it expires."""
