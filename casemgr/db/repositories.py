@@ -35,11 +35,12 @@ _UPDATABLE_COLUMNS = (
 )
 
 
-def _given_or_none(value: Any) -> Any:
+def given_or_none(value: Any) -> Any:
+    """A command attribute as a query parameter: NULL when not mentioned."""
     return value if is_given(value) else None
 
 
-class _NamedQueries:
+class NamedQueries:
     """Runs named queries on one connection (of one unit of work)."""
 
     def __init__(self, conn: psycopg.Connection):
@@ -58,7 +59,7 @@ class _NamedQueries:
         return user_facts_from_json(row["user_row"]) if row else None
 
 
-class PgCaseRepository(_NamedQueries):
+class PgCaseRepository(NamedQueries):
     def lock_cases(self, case_ids: list[int]) -> None:
         self.conn.execute(query("use_generic_plans"), prepare=True)
         self.conn.execute(query("lock_cases"), {"ids": case_ids}, prepare=True)
@@ -67,14 +68,14 @@ class PgCaseRepository(_NamedQueries):
         home = actor.user.home_department_id if actor.user else None
         row = self._one("get_edit_facts", {
             "case_id": cmd.case_id,
-            "owner_id": _given_or_none(cmd.owner_id),
+            "owner_id": given_or_none(cmd.owner_id),
             "other_ids": sorted({*cmd.link, *cmd.unlink}),
             "home_department_id": home,
             "want_custom_attributes": bool(cmd.custom_attributes),
-            "category_code": _given_or_none(cmd.category_code),
-            "type_code": _given_or_none(cmd.type_code),
-            "status_name": _given_or_none(cmd.status_name),
-            "resolution_name": _given_or_none(cmd.resolution_name),
+            "category_code": given_or_none(cmd.category_code),
+            "type_code": given_or_none(cmd.type_code),
+            "status_name": given_or_none(cmd.status_name),
+            "resolution_name": given_or_none(cmd.resolution_name),
         })
         return EditFacts(
             now=row["now"],
@@ -139,7 +140,7 @@ class PgCaseRepository(_NamedQueries):
         return named_ref_from_json(self._one("first_closed_status", {}))
 
 
-class PgAuthRepository(_NamedQueries):
+class PgAuthRepository(NamedQueries):
     def user_login(self, login_or_email: str) -> dict | None:
         return self._one("get_user_login", {"principal": login_or_email})
 

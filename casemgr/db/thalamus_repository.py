@@ -6,18 +6,19 @@ from datetime import datetime
 
 from casemgr.db.jsonvalues import to_jsonb
 from casemgr.db.repositories import (
-    _NamedQueries,
+    NamedQueries,
+    given_or_none,
     change_to_json,
     classification_from_json,
     field_from_json,
     named_ref_from_json,
 )
 from casemgr.domain.create import CreateCase, CreationFacts, NewCase
-from casemgr.domain.model import Actor, is_given
+from casemgr.domain.model import Actor
 from casemgr.domain.readmodel import CaseTypeView, CategoryView
 
 
-class PgThalamusRepository(_NamedQueries):
+class PgThalamusRepository(NamedQueries):
     def touchpoint_token_hash(self, code: str) -> bytes | None:
         row = self._one("get_touchpoint_token_hash", {"code": code})
         return bytes(row["token_hash"]) if row else None
@@ -26,8 +27,8 @@ class PgThalamusRepository(_NamedQueries):
         row = self._one("get_creation_facts", {
             "category_code": cmd.category_code or None,
             "type_code": cmd.type_code or None,
-            "status_name": cmd.status_name if is_given(cmd.status_name) else None,
-            "resolution_name": cmd.resolution_name if is_given(cmd.resolution_name) else None,
+            "status_name": given_or_none(cmd.status_name),
+            "resolution_name": given_or_none(cmd.resolution_name),
         })
         return CreationFacts(
             now=row["now"],
