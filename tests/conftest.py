@@ -121,3 +121,53 @@ def db_url(databases, world_template):
 def db(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
         yield conn
+
+
+# -- the app over HTTP (API, browser and reliability tests) -------------------
+
+@pytest.fixture
+def app(db_url):
+    """The app on this test's own copy of the test world."""
+    from casemgr import create_app
+    from casemgr.config import Settings
+
+    app = create_app(Settings(database_url=db_url, pool_size=4))
+    yield app
+    app.extensions["casemgr.database"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def v12(client):
+    from tests.api.clients import EgainV12Client
+
+    return EgainV12Client(client)
+
+
+@pytest.fixture
+def v3(client):
+    from tests.api.clients import EgainV3Client
+
+    return EgainV3Client(client)
+
+
+@pytest.fixture
+def unchanged(db):
+    """Call ``unchanged.check()`` after a refused request: it fails if any case,
+    relation, custom value, comment or history row differs from before."""
+    from tests.rows import SNAPSHOT_QUERIES, snapshot
+
+    class Guard:
+        def __init__(self):
+            self.before = snapshot(db)
+
+        def check(self):
+            after = snapshot(db)
+            for name in SNAPSHOT_QUERIES:
+                assert after[name] == self.before[name], f"{name} changed by a refused request"
+
+    return Guard()

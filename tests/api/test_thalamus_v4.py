@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.clients import EgainV12Client
-from tests.api.conftest import snapshot
+from tests.rows import snapshot
 from tests.api.thalamus_v4_client import INVALID_CASE, ThalamusV4Client, error_body, errors_of
 
 SEED_BODY = {

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from casemgr import create_app
-from casemgr.config import Settings
 from tests.live_server import serve
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
@@ -74,15 +72,8 @@ def browser(chromium_path):
 
 
 @pytest.fixture
-def live_app(db_url):
-    app = create_app(Settings(database_url=db_url, pool_size=4))
-    yield app
-    app.extensions["casemgr.database"].close()
-
-
-@pytest.fixture
-def base_url(live_app):
-    with serve(live_app) as url:
+def base_url(app):
+    with serve(app) as url:
         yield url
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import app, client, unchanged, v3, v12  # noqa: F401  (shared fixtures)
 from tests.reliability.figures import FIGURES
 
 

@@ -77,7 +77,7 @@ def db(module_db):
 
 @pytest.mark.parametrize("name", [n for n, b in HOSTILE_V12.items() if b is not None])
 def test_a_hostile_v12_body_gets_a_4xx(server, db, name):
-    from tests.api.conftest import snapshot
+    from tests.rows import snapshot
 
     before = snapshot(db)
     headers = {"X-egain-session": server.login(), "Content-Type": "application/json"}
@@ -88,7 +88,7 @@ def test_a_hostile_v12_body_gets_a_4xx(server, db, name):
 
 
 def test_a_chunked_body_over_one_mib_gets_413(server, db):
-    from tests.api.conftest import snapshot
+    from tests.rows import snapshot
 
     before = snapshot(db)
     headers = {"X-egain-session": server.login(), "Content-Type": "application/json"}
@@ -115,7 +115,7 @@ def test_nul_bytes_in_logins_and_credentials_get_a_4xx(server, path, body, heade
 
 
 def test_v4_hostile_case_data_gets_a_4xx(server, db):
-    from tests.api.conftest import snapshot
+    from tests.rows import snapshot
     from tests.api.thalamus_v4_client import TOUCHPOINT, basic
 
     before = snapshot(db)
