@@ -4,10 +4,10 @@
 -- a 409 here means a version was lost, never contention.
 --
 -- Set by benchmarks/run.py in the environment:
---   BENCH_KIND      casemgr | bare | helpdesk
+--   BENCH_KIND      casemgr | floor | bare | helpdesk
 --   BENCH_CASES     comma-separated case ids, one per connection
 --   BENCH_ETAGS     comma-separated current ETags of those cases
---   BENCH_SESSIONS  comma-separated X-egain-session ids (casemgr)
+--   BENCH_SESSIONS  comma-separated X-egain-session ids (casemgr, floor)
 --   BENCH_TOKEN     DRF token (helpdesk)
 
 local function split(text)
@@ -39,7 +39,7 @@ end
 function request()
   sent = sent + 1
   local subject = "bench edit " .. index .. "-" .. sent
-  if kind == "casemgr" then
+  if kind == "casemgr" or kind == "floor" then
     return wrk.format("PUT", "/ws/v12/interaction/case", {
       ["Content-Type"] = "application/json",
       ["Accept"] = "application/json",

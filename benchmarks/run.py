@@ -8,6 +8,10 @@ targets served by gunicorn with the same worker count and worker class
 * casemgr: chained ``PUT /ws/v12/interaction/case`` edits, each with the
   session of its connection and, as If-Match, the ETag returned by the
   previous edit of that connection's case;
+* floor: casemgr's own request served by the least that its write path
+  needs (benchmarks/floor_app.py): session touch, row lock, version check,
+  case row and history written, one transaction in two round trips; no rules.
+  What casemgr cannot do faster than, whatever its code;
 * bare: a minimal Flask app doing one ``UPDATE … RETURNING`` on the same
   ``support_case`` table (benchmarks/bare_app.py), chained the same way;
 * helpdesk: django-helpdesk's ``PATCH /api/tickets/<id>/`` (from PyPI, in its
@@ -71,8 +75,10 @@ CASEMGR_DB = "casemgr_bench"
 HELPDESK_DB = "helpdesk_bench"
 PASSWORD = "bench-pass"
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
-TARGETS = ("casemgr", "bare", "helpdesk")
-SUCCESS = {"casemgr": 204, "bare": 204, "helpdesk": 200}
+TARGETS = ("casemgr", "floor", "bare", "helpdesk")
+SUCCESS = {"casemgr": 204, "floor": 204, "bare": 204, "helpdesk": 200}
+# Targets that take casemgr's own v12 request (session header, If-Match).
+V12_TARGETS = ("casemgr", "floor")
 
 
 @dataclass
@@ -230,9 +236,10 @@ class Server:
         if target == "casemgr":
             cmd = [str(ROOT / ".venv/bin/casemgr"), "serve", "--port", str(self.port), "--workers", str(args.workers)]
             env = {**os.environ, "CASEMGR_DATABASE_URL": db_url}
-        elif target == "bare":
-            cmd = [str(ROOT / ".venv/bin/gunicorn"), *gunicorn_args, "--chdir", str(HERE), "bare_app:create_app()"]
-            env = {**os.environ, "BARE_DATABASE_URL": db_url, "BARE_POOL_SIZE": str(THREADS_PER_WORKER)}
+        elif target in ("bare", "floor"):
+            cmd = [str(ROOT / ".venv/bin/gunicorn"), *gunicorn_args, "--chdir", str(HERE), f"{target}_app:create_app()"]
+            prefix = target.upper()
+            env = {**os.environ, f"{prefix}_DATABASE_URL": db_url, f"{prefix}_POOL_SIZE": str(THREADS_PER_WORKER)}
         else:
             cmd = [str(helpdesk / "bin/gunicorn"), *gunicorn_args, "--chdir", str(HERE), "helpdesk_site.wsgi"]
             env = helpdesk_env(db_url)
@@ -275,7 +282,7 @@ class Client:
     def edit(self) -> int:
         self.sent += 1
         subject = f"calibration {self.sent}"
-        if self.target == "casemgr":
+        if self.target in V12_TARGETS:
             method, path = "PUT", "/ws/v12/interaction/case"
             body = {"id": str(self.case_id), "subject": subject}
             headers = {"X-egain-session": self.session, "If-Match": self.etag, "Accept": "application/json"}
@@ -436,9 +443,13 @@ def ratios(results: list[Result], sizes: list[int]) -> str:
         return r.edits_per_s if r and r.edits_per_s else None
 
     for n in sizes:
-        c, b, h = value(n, "casemgr"), value(n, "bare"), value(n, "helpdesk")
+        c, f, b, h = value(n, "casemgr"), value(n, "floor"), value(n, "bare"), value(n, "helpdesk")
         if c and b:
             lines.append(f"| casemgr / bare edits/s, N={n:,} | {c / b:.2f} | ≥ 0.7 |")
+        if f and b:
+            lines.append(f"| floor / bare edits/s, N={n:,} (the write path's own ceiling) | {f / b:.2f} | — |")
+        if c and f:
+            lines.append(f"| casemgr / floor edits/s, N={n:,} | {c / f:.2f} | — |")
         if c and h:
             lines.append(f"| casemgr / django-helpdesk edits/s, N={n:,} | {c / h:,.0f} | ≥ 10 at 10,000 |")
     small = by.get((sizes[0], "casemgr"))
@@ -548,7 +559,7 @@ def main(argv=None) -> int:
                                                                 f"see --helpdesk-max-n"))
                 continue
             url = helpdesk_url if target == "helpdesk" else casemgr_url
-            if target == "casemgr" and not sessions:
+            if target in V12_TARGETS and not sessions:
                 server = Server("casemgr", casemgr_url, args, None)
                 try:
                     sessions = [login(server.port, f"bench{i + 1}") for i in range(args.connections)]
