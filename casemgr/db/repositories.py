@@ -29,12 +29,6 @@ from casemgr.domain.model import (
 )
 from casemgr.domain.readmodel import CaseView, Comment, CustomValue
 
-_UPDATABLE_COLUMNS = (
-    "owner_id", "severity", "subject", "description", "solution", "due_date", "category_id",
-    "case_type_id", "status_id", "resolution_id", "last_closed",
-)
-
-
 def given_or_none(value: Any) -> Any:
     """A command attribute as a query parameter: NULL when not mentioned."""
     return value if is_given(value) else None
@@ -61,10 +55,12 @@ class NamedQueries:
 
 class PgCaseRepository(NamedQueries):
     def lock_cases(self, case_ids: list[int]) -> None:
-        self.conn.execute(query("use_generic_plans"), prepare=True)
         self.conn.execute(query("lock_cases"), {"ids": case_ids}, prepare=True)
 
     def load_edit_facts(self, cmd: EditCase, actor: Actor) -> EditFacts:
+        if not cmd.needs_reference_facts():
+            row = self._one("get_case_edit_facts", {"case_id": cmd.case_id})
+            return EditFacts(now=row["now"], case=case_state_from_json(row["case_row"]))
         home = actor.user.home_department_id if actor.user else None
         row = self._one("get_edit_facts", {
             "case_id": cmd.case_id,
@@ -98,32 +94,32 @@ class PgCaseRepository(NamedQueries):
         )
 
     def apply_update(self, update: CaseUpdate, actor: Actor, api: str) -> datetime:
-        params: dict[str, Any] = {
+        actor_params = {"api": api, "actor_user_id": actor.user_id, "actor_customer_id": actor.customer_id,
+                        "actor_client_id": actor.client_id}
+        # Nothing is read back: the new lastModified is the one the domain
+        # decided, and in a pipelined unit of work these statements travel
+        # with COMMIT. An error still surfaces before the block commits.
+        self.conn.execute(query("apply_case_row_update"), {
+            **actor_params,
             "case_id": update.case_id,
-            "last_modified": update.last_modified,
-            "last_modified_by": update.columns.get("last_modified_by"),
-            "other_ends": to_jsonb([
-                {"case_id": o.case_id, "last_modified": o.last_modified, "change": change_to_json(o.change)}
-                for o in update.other_ends
-            ]),
-            "link": list(update.link),
-            "unlink": list(update.unlink),
-            "custom_set": to_jsonb({str(k): v for k, v in update.custom_values_set.items()}),
-            "custom_removed": list(update.custom_values_removed),
-            "comments": list(update.comments),
-            "api": api,
-            "actor_user_id": actor.user_id,
-            "actor_customer_id": actor.customer_id,
-            "actor_client_id": actor.client_id,
+            "columns": to_jsonb(update.columns),
             "changes": to_jsonb([change_to_json(c) for c in update.changes]),
-        }
-        for column in _UPDATABLE_COLUMNS:
-            params[f"set_{column}"] = column in update.columns
-            params[column] = update.columns.get(column)
-        # Not read back: the new lastModified is the one the domain decided,
-        # and in a pipelined unit of work the statement then travels with
-        # COMMIT. An error still surfaces before the block commits.
-        self.conn.execute(query("apply_case_update"), params, prepare=True)
+        }, prepare=True)
+        if not update.writes_only_case_row():
+            self.conn.execute(query("apply_related_changes"), {
+                **actor_params,
+                "case_id": update.case_id,
+                "last_modified_by": update.columns.get("last_modified_by"),
+                "other_ends": to_jsonb([
+                    {"case_id": o.case_id, "last_modified": o.last_modified, "change": change_to_json(o.change)}
+                    for o in update.other_ends
+                ]),
+                "link": list(update.link),
+                "unlink": list(update.unlink),
+                "custom_set": to_jsonb({str(k): v for k, v in update.custom_values_set.items()}),
+                "custom_removed": list(update.custom_values_removed),
+                "comments": list(update.comments),
+            }, prepare=True)
         return update.last_modified
 
     def case_views(self, case_ids: list[int]) -> list[CaseView]:

@@ -143,6 +143,15 @@ class EditCase:
         collections = (self.link, self.unlink, self.custom_attributes, self.comments)
         return any(is_given(v) for v in singles) or any(collections)
 
+    def needs_reference_facts(self) -> bool:
+        """Whether the edit is judged on rows other than the case's own: a new
+        owner, related cases, custom attribute definitions, a classification,
+        a status or a resolution. An edit that names none of them (the common
+        one: subject, description, solution, severity, due date) needs only
+        the case and the time."""
+        singles = (self.owner_id, self.category_code, self.type_code, self.status_name, self.resolution_name)
+        return any(is_given(v) for v in singles) or bool(self.link or self.unlink or self.custom_attributes)
+
     def ids_to_lock(self) -> list[int]:
         """Every case whose related-case count the edit may change, in the
         order all edits lock them (ascending id), so that two edits never wait
@@ -254,6 +263,12 @@ class CaseUpdate:
     comments: tuple[str, ...]
     changes: tuple[FieldChange, ...]
     other_ends: tuple["OtherEndUpdate", ...] = ()
+
+    def writes_only_case_row(self) -> bool:
+        """No relation, custom value, comment or other case changes: the case
+        row and its history entry are all there is to write."""
+        return not (self.link or self.unlink or self.custom_values_set or self.custom_values_removed
+                    or self.comments or self.other_ends)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,5 @@
 -- The write path every API's edit takes: lock, load facts, apply.
 
--- name: use_generic_plans
--- The edit's statements look rows up by key: their best plan does not depend
--- on the values. Left to choose, Postgres re-plans get_edit_facts on every
--- call (its NULL parameters make each custom plan look cheaper than the
--- generic one), and planning it costs several times more than running it.
-SET LOCAL plan_cache_mode = force_generic_plan
-
 -- name: lock_cases
 -- Locks the edited case and every case it links or unlinks, in ascending id
 -- order: all edits lock in the same order, so they never deadlock. Facts are
@@ -37,27 +30,44 @@ SELECT
     (SELECT json_build_object('id', r.id, 'name', r.name)
        FROM resolution r WHERE r.name = %(resolution_name)s) AS resolution
 
--- name: apply_case_update
--- One statement writes the whole accepted edit: the case row, relations at
--- both ends, custom values, comments, and the history entries.
+-- name: get_case_edit_facts
+-- The facts of an edit that is judged on the case alone (no new owner,
+-- related cases, custom attributes, classification, status or resolution):
+-- get_edit_facts's first two columns. Postgres starts up every subquery of a
+-- statement's plan whether or not it runs, so the full statement costs the
+-- common edit several times what it reads.
+SELECT
+    date_trunc('milliseconds', clock_timestamp()) AS now,
+    (SELECT row_to_json(f) FROM case_facts f WHERE f.id = %(case_id)s) AS case_row
+
+-- name: apply_case_row_update
+-- Writes the case row and the case's history entry. An edit that also links,
+-- unlinks, sets custom values or adds comments runs apply_related_changes
+-- after it, in the same transaction.
 WITH updated AS (
-    UPDATE support_case SET
-        owner_id      = CASE WHEN %(set_owner_id)s      THEN %(owner_id)s      ELSE owner_id END,
-        severity      = CASE WHEN %(set_severity)s      THEN %(severity)s::case_severity ELSE severity END,
-        subject       = CASE WHEN %(set_subject)s       THEN %(subject)s       ELSE subject END,
-        description   = CASE WHEN %(set_description)s   THEN %(description)s   ELSE description END,
-        solution      = CASE WHEN %(set_solution)s      THEN %(solution)s      ELSE solution END,
-        due_date      = CASE WHEN %(set_due_date)s      THEN %(due_date)s      ELSE due_date END,
-        category_id   = CASE WHEN %(set_category_id)s   THEN %(category_id)s   ELSE category_id END,
-        case_type_id  = CASE WHEN %(set_case_type_id)s  THEN %(case_type_id)s  ELSE case_type_id END,
-        status_id     = CASE WHEN %(set_status_id)s     THEN %(status_id)s     ELSE status_id END,
-        resolution_id = CASE WHEN %(set_resolution_id)s THEN %(resolution_id)s ELSE resolution_id END,
-        last_closed   = CASE WHEN %(set_last_closed)s   THEN %(last_closed)s   ELSE last_closed END,
-        last_modified = %(last_modified)s,
-        last_modified_by = %(last_modified_by)s
-    WHERE id = %(case_id)s
-    RETURNING id, last_modified
-), other_ends AS (
+    -- The columns parameter holds the columns the edit sets, by name. The row
+    -- itself is jsonb_populate_record's base: every column the edit leaves
+    -- out keeps its value, and a JSON null stores NULL.
+    UPDATE support_case c SET
+        (owner_id, severity, subject, description, solution, due_date, category_id, case_type_id,
+         status_id, resolution_id, last_closed, last_modified, last_modified_by)
+      = (SELECT n.owner_id, n.severity, n.subject, n.description, n.solution, n.due_date, n.category_id,
+                n.case_type_id, n.status_id, n.resolution_id, n.last_closed, n.last_modified, n.last_modified_by
+           FROM jsonb_populate_record(c, %(columns)s) n)
+    WHERE c.id = %(case_id)s
+    RETURNING c.id, c.last_modified
+)
+INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id, changes)
+SELECT id, last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s, %(actor_client_id)s, %(changes)s
+FROM updated
+
+-- name: apply_related_changes
+-- The rest of an accepted edit, in one statement: relations at both ends (the
+-- other end gets a new lastModified and a history entry of its own), custom
+-- values and comments. Kept apart from apply_case_row_update because
+-- Postgres starts up every CTE of a plan whether or not it has rows to
+-- write: the common edit, which has none of these, never pays for them.
+WITH other_ends AS (
     UPDATE support_case c SET last_modified = o.last_modified, last_modified_by = %(last_modified_by)s
     FROM jsonb_to_recordset(%(other_ends)s) AS o(case_id bigint, last_modified timestamptz, change jsonb)
     WHERE c.id = o.case_id
@@ -89,17 +99,13 @@ WITH updated AS (
     FROM unnest(%(comments)s::text[]) WITH ORDINALITY AS t(text, position)
     ORDER BY position
     RETURNING 1
-), history AS (
+), other_history AS (
     INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id, changes)
-    SELECT %(case_id)s, %(last_modified)s, %(api)s, %(actor_user_id)s, %(actor_customer_id)s, %(actor_client_id)s,
-           %(changes)s
-    UNION ALL
     SELECT o.case_id, o.last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s, %(actor_client_id)s,
            jsonb_build_array(o.change)
     FROM jsonb_to_recordset(%(other_ends)s) AS o(case_id bigint, last_modified timestamptz, change jsonb)
     RETURNING 1
 )
-SELECT (SELECT last_modified FROM updated) AS last_modified,
-       (SELECT count(*) FROM other_ends) + (SELECT count(*) FROM linked) + (SELECT count(*) FROM unlinked)
+SELECT (SELECT count(*) FROM other_ends) + (SELECT count(*) FROM linked) + (SELECT count(*) FROM unlinked)
      + (SELECT count(*) FROM values_set) + (SELECT count(*) FROM values_removed)
-     + (SELECT count(*) FROM comments) + (SELECT count(*) FROM history) AS rows_written
+     + (SELECT count(*) FROM comments) + (SELECT count(*) FROM other_history) AS rows_written
