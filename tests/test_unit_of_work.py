@@ -4,12 +4,17 @@ boundary, a clean connection afterwards. Real Postgres, no app."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import psycopg
 import pytest
 
 from casemgr.config import Settings
+from casemgr.db.jsonvalues import to_jsonb
 from casemgr.db.database import Database
 from casemgr.service.errors import CaseBusy
+
+NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -31,51 +36,71 @@ def subject(database) -> str:
 
 
 def lock_and_read(uow) -> str:
-    uow.conn.execute("SELECT id FROM support_case WHERE id = 1 FOR UPDATE")
-    return uow.conn.execute("SELECT subject FROM support_case WHERE id = 1").fetchone()[0]
+    uow.statements.queue("lock_cases", {"ids": [1]})
+    return uow.statements.one("get_case_facts", {"case_id": 1})["case_row"]["subject"]
 
 
-def test_a_pipelined_unit_of_work_commits_its_last_unread_statement(database):
-    with database.unit_of_work(pipelined=True) as uow:
+def set_subject(uow, text: str) -> None:
+    uow.statements.queue("apply_case_row_update", {
+        "case_id": 1, "columns": to_jsonb({"subject": text, "last_modified": NOW}), "changes": to_jsonb([]),
+        "api": "test", "actor_user_id": None, "actor_customer_id": None, "actor_client_id": None,
+    })
+
+
+def test_a_batched_unit_of_work_commits_its_last_unread_statement(database):
+    with database.unit_of_work(batched=True) as uow:
         assert lock_and_read(uow) == "before"
-        uow.conn.execute("UPDATE support_case SET subject = 'after' WHERE id = 1")
+        set_subject(uow, "after")
     assert subject(database) == "after"
 
 
-def test_a_failing_last_statement_of_a_pipelined_unit_of_work_commits_nothing(database):
+def test_a_failing_last_statement_of_a_batched_unit_of_work_commits_nothing(database):
     with pytest.raises(psycopg.errors.CheckViolation):
-        with database.unit_of_work(pipelined=True) as uow:
+        with database.unit_of_work(batched=True) as uow:
             lock_and_read(uow)
-            uow.conn.execute("UPDATE support_case SET subject = 'changed' WHERE id = 1")
-            uow.conn.execute("UPDATE support_case SET subject = repeat('x', 1025) WHERE id = 1")
+            set_subject(uow, "changed")
+            set_subject(uow, "x" * 1025)
     assert subject(database) == "before"
 
 
-def test_a_refusal_inside_a_pipelined_unit_of_work_rolls_back_and_leaves_the_connection_clean(database):
+def test_a_refusal_inside_a_batched_unit_of_work_rolls_back_and_leaves_the_connection_clean(database):
     class Refused(Exception):
         pass
 
     with pytest.raises(Refused):
-        with database.unit_of_work(pipelined=True) as uow:
+        with database.unit_of_work(batched=True) as uow:
             lock_and_read(uow)
-            uow.conn.execute("UPDATE support_case SET subject = 'changed' WHERE id = 1")
+            set_subject(uow, "changed")
             raise Refused()
     with database.pool.connection() as conn:  # the pool's only connection
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     assert subject(database) == "before"
 
 
-def test_a_held_row_lock_in_a_pipelined_unit_of_work_is_case_busy(database, empty_db_url):
+def test_a_held_row_lock_in_a_batched_unit_of_work_is_case_busy(database, empty_db_url):
     with psycopg.connect(empty_db_url) as other:
         other.execute("SELECT id FROM support_case WHERE id = 1 FOR UPDATE")
         with pytest.raises(CaseBusy):
-            with database.unit_of_work(pipelined=True) as uow:
+            with database.unit_of_work(batched=True) as uow:
                 lock_and_read(uow)
     assert subject(database) == "before"
 
 
+def test_prepared_statements_outlive_an_error_and_are_not_prepared_twice(database):
+    """A batch that fails after its PREPAREs ran leaves them on the server;
+    the next batch must neither lack them nor prepare them again."""
+    with pytest.raises(psycopg.errors.CheckViolation):
+        with database.unit_of_work(batched=True) as uow:
+            lock_and_read(uow)
+            set_subject(uow, "x" * 1025)
+    for text in ("first", "second"):
+        with database.unit_of_work(batched=True) as uow:
+            lock_and_read(uow)
+            set_subject(uow, text)
+        assert subject(database) == text
+
+
 def test_a_single_statement_unit_of_work_opens_no_transaction(database):
     with database.unit_of_work(single_statement=True) as uow:
-        uow.conn.execute("UPDATE support_case SET subject = 'single' WHERE id = 1")
+        assert uow.statements.one("get_case_facts", {"case_id": 1})["case_row"]["subject"] == "before"
         assert uow.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-    assert subject(database) == "single"

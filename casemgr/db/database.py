@@ -16,6 +16,7 @@ import psycopg_pool
 
 from casemgr.config import Settings
 from casemgr.db.repositories import PgAuthRepository, PgCaseRepository
+from casemgr.db.statements import Statements
 from casemgr.db.thalamus_repository import PgThalamusRepository
 from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
 
@@ -25,9 +26,10 @@ log = logging.getLogger(__name__)
 class PgUnitOfWork:
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
-        self.cases = PgCaseRepository(conn)
-        self.auth = PgAuthRepository(conn)
-        self.thalamus = PgThalamusRepository(conn)
+        self.statements = Statements(conn)
+        self.cases = PgCaseRepository(self.statements)
+        self.auth = PgAuthRepository(self.statements)
+        self.thalamus = PgThalamusRepository(self.statements)
 
 
 class Database:
@@ -49,7 +51,9 @@ class Database:
             max_size=settings.pool_size,
             open=False,
             timeout=settings.statement_timeout_ms / 1000,
-            kwargs={"autocommit": True, "options": options, "connect_timeout": 5},
+            # prepare_threshold=None: casemgr.db.statements prepares the named
+            # queries itself (psycopg would deallocate them on every ROLLBACK).
+            kwargs={"autocommit": True, "options": options, "connect_timeout": 5, "prepare_threshold": None},
             name="casemgr",
         )
 
@@ -61,28 +65,30 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def unit_of_work(self, *, pipelined: bool = False, single_statement: bool = False) -> Iterator[PgUnitOfWork]:
+    def unit_of_work(self, *, batched: bool = False, single_statement: bool = False) -> Iterator[PgUnitOfWork]:
         """One transaction: committed when the block ends, rolled back when it raises.
 
-        ``pipelined``: psycopg pipeline mode. Statements are sent together
-        until a result is read: BEGIN travels with the first statements and
-        COMMIT with the last, so a block that reads once costs two round
-        trips. The server still runs them one after the other, in order.
+        Writes are queued and sent with the next read, or when the block ends
+        (casemgr.db.statements). ``batched``: BEGIN and COMMIT are queued
+        too, so a block that reads once costs two round trips: BEGIN with the
+        statements up to the read, then the writes with COMMIT. The server
+        still runs them one after the other, in order.
         ``single_statement``: the block runs one statement, atomic on its
         own, so no BEGIN/COMMIT is sent around it (the pool's connections are
         in autocommit mode)."""
         committing = False
         try:
             with self.pool.connection() as conn:
-                if pipelined:
-                    transaction = _pipelined_transaction(conn)
-                elif single_statement:
-                    transaction = nullcontext()
+                uow = PgUnitOfWork(conn)
+                if batched:
+                    with _batched_transaction(uow.statements):
+                        yield uow
+                        committing = True
                 else:
-                    transaction = conn.transaction()
-                with transaction:
-                    yield PgUnitOfWork(conn)
-                    committing = True
+                    with nullcontext() if single_statement else conn.transaction():
+                        yield uow
+                        uow.statements.flush()
+                        committing = True
         except psycopg.errors.LockNotAvailable as exc:
             raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
         except psycopg.errors.TransactionRollback as exc:
@@ -112,19 +118,18 @@ class Database:
 
 
 @contextmanager
-def _pipelined_transaction(conn: psycopg.Connection) -> Iterator[None]:
-    """A transaction in pipeline mode whose BEGIN and COMMIT are queued like
-    any statement. (``conn.transaction()`` syncs the pipeline after BEGIN and
-    around COMMIT, which would cost two more round trips.) When the block or
-    the final sync raises, the transaction is rolled back."""
+def _batched_transaction(statements: Statements) -> Iterator[None]:
+    """A transaction whose BEGIN travels with the first statement sent and
+    whose COMMIT travels with the last. When the block or the final batch
+    raises, nothing queued is sent and the transaction is rolled back."""
+    statements.queue_command("BEGIN")
     try:
-        with conn.pipeline():
-            conn.execute("BEGIN")
-            yield
-            conn.execute("COMMIT")
+        yield
+        statements.flush("COMMIT")
     except BaseException:
-        if conn.info.transaction_status in (_IN_TRANSACTION, _IN_FAILED_TRANSACTION):
-            conn.rollback()
+        statements.discard()
+        if statements.conn.info.transaction_status in (_IN_TRANSACTION, _IN_FAILED_TRANSACTION):
+            statements.conn.rollback()
         raise
 
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
-
 from casemgr.db.jsonvalues import parse_timestamp, to_jsonb
-from casemgr.db.sql import query
+from casemgr.db.statements import Statements
 from casemgr.domain.model import (
     Actor,
     CaseState,
@@ -35,18 +32,16 @@ def given_or_none(value: Any) -> Any:
 
 
 class NamedQueries:
-    """Runs named queries on one connection (of one unit of work)."""
+    """Runs named queries on the statements of one unit of work."""
 
-    def __init__(self, conn: psycopg.Connection):
-        self.conn = conn
+    def __init__(self, statements: Statements):
+        self.statements = statements
 
     def _one(self, name: str, params: dict) -> dict | None:
-        with self.conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(query(name), params, prepare=True).fetchone()
+        return self.statements.one(name, params)
 
     def _all(self, name: str, params: dict) -> list[dict]:
-        with self.conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(query(name), params, prepare=True).fetchall()
+        return self.statements.all(name, params)
 
     def user_facts(self, user_id: int) -> UserFacts | None:
         row = self._one("get_user_facts", {"user_id": user_id})
@@ -55,7 +50,7 @@ class NamedQueries:
 
 class PgCaseRepository(NamedQueries):
     def lock_cases(self, case_ids: list[int]) -> None:
-        self.conn.execute(query("lock_cases"), {"ids": case_ids}, prepare=True)
+        self.statements.queue("lock_cases", {"ids": case_ids})
 
     def load_edit_facts(self, cmd: EditCase, actor: Actor) -> EditFacts:
         if not cmd.needs_reference_facts():
@@ -97,16 +92,16 @@ class PgCaseRepository(NamedQueries):
         actor_params = {"api": api, "actor_user_id": actor.user_id, "actor_customer_id": actor.customer_id,
                         "actor_client_id": actor.client_id}
         # Nothing is read back: the new lastModified is the one the domain
-        # decided, and in a pipelined unit of work these statements travel
-        # with COMMIT. An error still surfaces before the block commits.
-        self.conn.execute(query("apply_case_row_update"), {
+        # decided, and these statements travel with COMMIT. An error still
+        # surfaces before the unit of work ends.
+        self.statements.queue("apply_case_row_update", {
             **actor_params,
             "case_id": update.case_id,
             "columns": to_jsonb(update.columns),
             "changes": to_jsonb([change_to_json(c) for c in update.changes]),
-        }, prepare=True)
+        })
         if not update.writes_only_case_row():
-            self.conn.execute(query("apply_related_changes"), {
+            self.statements.queue("apply_related_changes", {
                 **actor_params,
                 "case_id": update.case_id,
                 "last_modified_by": update.columns.get("last_modified_by"),
@@ -119,7 +114,7 @@ class PgCaseRepository(NamedQueries):
                 "custom_set": to_jsonb({str(k): v for k, v in update.custom_values_set.items()}),
                 "custom_removed": list(update.custom_values_removed),
                 "comments": list(update.comments),
-            }, prepare=True)
+            })
         return update.last_modified
 
     def case_views(self, case_ids: list[int]) -> list[CaseView]:
@@ -144,7 +139,7 @@ class PgAuthRepository(NamedQueries):
         return self._one("get_customer_login", {"principal": email})
 
     def create_session(self, token_hash: bytes, api: str, user_id, customer_id) -> None:
-        self.conn.execute(query("create_session"), {
+        self.statements.queue("create_session", {
             "token_hash": token_hash, "api": api, "user_id": user_id, "customer_id": customer_id,
         })
 
@@ -155,7 +150,7 @@ class PgAuthRepository(NamedQueries):
         return self._one("get_oauth_client", {"client_id": client_id})
 
     def create_token(self, token_hash: bytes, client_id: str, user_id, scope: str, lifetime_s: int) -> None:
-        self.conn.execute(query("create_oauth_token"), {
+        self.statements.queue("create_oauth_token", {
             "token_hash": token_hash, "client_id": client_id, "user_id": user_id,
             "scope": scope, "lifetime_s": lifetime_s,
         })
@@ -164,13 +159,13 @@ class PgAuthRepository(NamedQueries):
         return self._one("get_live_oauth_token", {"token_hash": token_hash})
 
     def purge_expired_tokens(self) -> None:
-        self.conn.execute(query("purge_expired_oauth_tokens"))
+        self.statements.queue("purge_expired_oauth_tokens")
 
     def purge_expired(self, idle_s: int, lifetime_s: int) -> None:
-        self.conn.execute(query("purge_expired_sessions"), {"idle_s": idle_s, "lifetime_s": lifetime_s})
+        self.statements.queue("purge_expired_sessions", {"idle_s": idle_s, "lifetime_s": lifetime_s})
 
     def delete_session(self, token_hash: bytes) -> bool:
-        return self.conn.execute(query("delete_session"), {"token_hash": token_hash}).rowcount > 0
+        return self.statements.run("delete_session", {"token_hash": token_hash}) > 0
 
     def session_actor(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int) -> dict | None:
         """The live session, now used, with its user's facts (``user``) or

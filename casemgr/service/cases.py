@@ -34,10 +34,10 @@ class CaseService:
 
     def edit_case(self, actor: Actor, cmd: EditCase) -> EditResult:
         edit.check_request(cmd)
-        # Pipelined: BEGIN, the locks and the facts go in one round trip, the
+        # Batched: BEGIN, the locks and the facts go in one round trip, the
         # write and COMMIT in a second. The facts statement still starts only
         # once the lock statement before it holds the locks.
-        with self._unit_of_work(pipelined=True) as uow:
+        with self._unit_of_work(batched=True) as uow:
             return _apply_edit(uow, actor, cmd)
 
     def close_cases(self, actor: Actor, case_ids: list[int], api: str) -> list[EditResult]:

@@ -55,10 +55,10 @@ class UnitOfWork(Protocol):
 
 # Called with no argument for one plain transaction. Two keyword options trade
 # round trips to the database for nothing else:
-#   pipelined=True         statements travel together until a result is read
-#                          (BEGIN with the first ones, COMMIT with the last);
-#                          a statement's error may surface at the next read or
-#                          at the end of the block, still before it commits
+#   batched=True           BEGIN travels with the first statements sent and
+#                          COMMIT with the last (writes always wait for the
+#                          next read or the end of the block, so a write's
+#                          error may surface there, still before it commits)
 #   single_statement=True  the block runs exactly one statement, atomic on its
 #                          own, and no BEGIN/COMMIT is sent around it
 UnitOfWorkFactory = Callable[..., AbstractContextManager[UnitOfWork]]
