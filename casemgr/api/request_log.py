@@ -21,11 +21,15 @@ def register_request_logging(app: Flask) -> None:
 
     @app.after_request
     def log_request(response):
+        # The line is built only when it will be written.
+        if not log.isEnabledFor(logging.INFO):
+            return response
         started = getattr(g, "request_started", None)
+        req = request._get_current_object()  # one context lookup for all it reads
         log.info(json.dumps({
-            "method": request.method,
-            "path": request.path,
-            "query": sorted(request.args.keys()),
+            "method": req.method,
+            "path": req.path,
+            "query": sorted(req.args.keys()),
             "status": response.status_code,
             "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
         }))

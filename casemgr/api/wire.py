@@ -5,12 +5,15 @@ about cases lives here.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 import marshmallow
 from flask import current_app, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from casemgr.api import errors
 from casemgr.config import SUPPORTED_LANGUAGES
@@ -23,15 +26,25 @@ MEDIA_TYPES = (JSON, XML)
 
 def response_media_type() -> str:
     """JSON or XML, by Accept; no Accept (or */*) means JSON."""
-    accept = request.accept_mimetypes
-    if not accept or accept.best == "*/*":
-        return JSON
-    best = accept.best_match(MEDIA_TYPES)
+    best = _best_media_type(request.headers.get("Accept"))
     if best is None:
         raise errors.NotAcceptable(
             f"None of the media types in Accept is supported; use {JSON} or {XML}.", supported=MEDIA_TYPES
         )
     return best
+
+
+# Parsing and ranking an Accept header (werkzeug sorts its entries by
+# specificity) costs more than the rest of negotiation, and clients send few
+# distinct values: the outcome is remembered per value, in a bounded cache.
+@functools.lru_cache(maxsize=256)
+def _best_media_type(header: str | None) -> str | None:
+    """What ``request.accept_mimetypes`` decides for this Accept header; None
+    when it names neither media type."""
+    accept = parse_accept_header(header, MIMEAccept)
+    if not accept or accept.best == "*/*":
+        return JSON
+    return accept.best_match(MEDIA_TYPES)
 
 
 def request_language(*, required: bool) -> str:
@@ -53,13 +66,14 @@ def request_language(*, required: bool) -> str:
 
 def request_media_type() -> str | None:
     """The body's media type (JSON or XML), or None for a request without a body."""
-    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+    req = request._get_current_object()  # one context lookup for all it reads
+    if not req.content_length and not req.headers.get("Transfer-Encoding"):
         return None
-    mimetype = request.mimetype
+    mimetype = req.mimetype
     if mimetype not in MEDIA_TYPES:
         raise errors.UnsupportedMediaType(
-            f"Content-Type '{request.content_type or ''}' is not supported; use {JSON} or {XML}.",
-            value=request.content_type or "",
+            f"Content-Type '{req.content_type or ''}' is not supported; use {JSON} or {XML}.",
+            value=req.content_type or "",
         )
     return mimetype
 
@@ -77,14 +91,17 @@ def read_body() -> bytes:
     """The raw body, at most ``max_body_bytes``. Read from the stream with a
     cap, because a chunked body has no Content-Length to check up front."""
     limit = current_app.config["CASEMGR"].max_body_bytes
-    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    if request.content_length is None and chunked and not request.environ.get("wsgi.input_terminated"):
+    req = request._get_current_object()  # one context lookup for all it reads
+    # content_length is parsed from the headers on each access: read it once.
+    content_length = req.content_length
+    chunked = "chunked" in req.headers.get("Transfer-Encoding", "").lower()
+    if content_length is None and chunked and not req.environ.get("wsgi.input_terminated"):
         # werkzeug would hand us an empty stream here: never mistake a body
         # we cannot read for an empty one (gunicorn does terminate its input).
         raise errors.LengthRequired("A chunked body is not supported by this server; send Content-Length.")
-    if request.content_length is not None and request.content_length > limit:
+    if content_length is not None and content_length > limit:
         raise errors.BodyTooLarge(f"Request body exceeds {limit} bytes.", limit=limit)
-    body = request.stream.read(limit + 1)
+    body = req.stream.read(limit + 1)
     if len(body) > limit:
         raise errors.BodyTooLarge(f"Request body exceeds {limit} bytes.", limit=limit)
     return body
@@ -129,9 +146,10 @@ def reject_unstorable_text(data: Any) -> None:
 def reject_unstorable_parameters() -> None:
     """Query parameters and form fields (the OAuth token request) reach
     lookups before any schema sees them: refuse what no lookup can hold."""
-    pairs = list(request.args.items(multi=True))
-    if request.mimetype == "application/x-www-form-urlencoded":
-        pairs += list(request.form.items(multi=True))
+    req = request._get_current_object()  # one context lookup for all it reads
+    pairs = list(req.args.items(multi=True))
+    if req.mimetype == "application/x-www-form-urlencoded":
+        pairs += list(req.form.items(multi=True))
     for name, value in pairs:
         if not (is_storable_text(name) and is_storable_text(value)):
             raise errors.InvalidAttributeValue(

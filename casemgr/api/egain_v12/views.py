@@ -9,7 +9,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import errors, wire
+from casemgr.api import apidoc, errors, wire
 from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
@@ -57,7 +57,7 @@ def document(*statuses, **doc):
         view = docs.document_errors(blp, *statuses, 406, 415, 500, 503)(view)
         doc.setdefault("security", SECURITY)
         parameters = [docs.accept_language(required=False), docs.ERROR_MESSAGE_HEADER, *doc.pop("parameters", ())]
-        return blp.doc(parameters=parameters, **doc)(view)
+        return apidoc.documentation_only(blp.doc(parameters=parameters, **doc))(view)
     return decorate
 
 
@@ -76,8 +76,9 @@ def authenticate_and_negotiate():
 
 @blp.after_request
 def echo_session(response):
-    if getattr(g, "session_id", None) and getattr(g, "actor", None):
-        response.headers[SESSION_HEADER] = g.session_id
+    session_id = getattr(g, "session_id", None)
+    if session_id and getattr(g, "actor", None):
+        response.headers[SESSION_HEADER] = session_id
     return with_content_language(response)
 
 

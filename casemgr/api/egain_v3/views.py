@@ -10,7 +10,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import wire
+from casemgr.api import apidoc, wire
 from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
@@ -39,7 +39,7 @@ def document(*statuses, **doc):
     def decorate(view):
         view = docs.document_errors(blp, *statuses, 401, 403, 406, 415, 500, 503)(view)
         parameters = [docs.accept_language(required=True), docs.ERROR_MESSAGE_HEADER, *doc.pop("parameters", ())]
-        return blp.doc(security=SECURITY, parameters=parameters, **doc)(view)
+        return apidoc.documentation_only(blp.doc(security=SECURITY, parameters=parameters, **doc))(view)
     return decorate
 
 

@@ -8,7 +8,7 @@ from flask import after_this_request, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import errors, wire
+from casemgr.api import apidoc, errors, wire
 from casemgr.api.context import services
 from casemgr.api.thalamus_v4 import auth, commands, docs
 from casemgr.api.thalamus_v4.responses import case_response, category_object, context_of
@@ -58,7 +58,7 @@ def document_call(*statuses, security=docs.PRINCIPAL_SECURITY, **doc):
     parameter), 401 (touchpoint, principal), 500 and 503."""
     def decorate(view):
         view = docs.document_errors(blp, *statuses, 400, 401, 500, 503)(view)
-        return blp.doc(security=security, **doc)(view)
+        return apidoc.documentation_only(blp.doc(security=security, **doc))(view)
     return decorate
 
 
