@@ -4,12 +4,13 @@
 database work no implementation of the brief's write path can skip, on the
 fewest statements and round trips conceivable:
 
-* one transaction, sent pipelined: BEGIN, the session touch (by the SHA-256 of
-  X-egain-session, idle-checked) and the row lock (``FOR UPDATE``, returning
-  the case's lastModified), read in one round trip;
+* one transaction in two messages (simple-protocol batches of prepared
+  statements, the technique casemgr.db.statements uses): BEGIN, the session
+  touch (by the SHA-256 of X-egain-session, idle-checked) and the row lock
+  (``FOR UPDATE``, returning the case's lastModified) in the first;
 * the version check (If-Match) and the new lastModified, in Python;
 * one statement that writes the case row and its history entry, with COMMIT,
-  in a second round trip.
+  in the second.
 
 No rules, no permission, no facts beyond the locked row, no error bodies, no
 schema: what is left is the price of authenticating, locking and keeping
@@ -27,32 +28,34 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import psycopg_pool
+from psycopg import ClientCursor
 from flask import Flask, Response, request
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MS = timedelta(milliseconds=1)
 
-TOUCH_SESSION = """
+PREPARED = {
+    "touch_session": """
 UPDATE auth_session SET last_used_at = clock_timestamp()
- WHERE token_hash = %s AND api = 'egain-v12' AND last_used_at >= clock_timestamp() - interval '30 minutes'
-RETURNING user_id
-"""
-
-LOCK_CASE = """
+ WHERE token_hash = $1 AND api = 'egain-v12' AND last_used_at >= clock_timestamp() - interval '30 minutes'
+RETURNING user_id""",
+    "lock_case": """
 SELECT last_modified, date_trunc('milliseconds', clock_timestamp())
-  FROM support_case WHERE id = %s FOR UPDATE
-"""
-
-WRITE_CASE_AND_HISTORY = """
+  FROM support_case WHERE id = $1 FOR UPDATE""",
+    "write_case_and_history": """
 WITH updated AS (
-    UPDATE support_case SET subject = %(subject)s, last_modified = %(last_modified)s,
-                            last_modified_by = %(user_id)s
-     WHERE id = %(case_id)s
+    UPDATE support_case SET subject = $1, last_modified = $2, last_modified_by = $3
+     WHERE id = $4
     RETURNING id
 )
 INSERT INTO case_history (case_id, last_modified, api, actor_user_id, changes)
-SELECT id, %(last_modified)s, 'egain-v12', %(user_id)s, %(changes)s::jsonb FROM updated
-"""
+SELECT id, $2, 'egain-v12', $3, $5::jsonb FROM updated""",
+}
+
+
+def prepare(conn) -> None:
+    for name, text in PREPARED.items():
+        conn.execute(f"PREPARE {name} AS {text}")
 
 
 def create_app() -> Flask:
@@ -61,7 +64,8 @@ def create_app() -> Flask:
         os.environ["FLOOR_DATABASE_URL"],
         min_size=1,
         max_size=int(os.environ.get("FLOOR_POOL_SIZE", "4")),
-        kwargs={"autocommit": True, "options": "-c TimeZone=UTC"},
+        kwargs={"autocommit": True, "options": "-c TimeZone=UTC", "prepare_threshold": None},
+        configure=prepare,
         open=True,
     )
 
@@ -71,21 +75,20 @@ def create_app() -> Flask:
         case_id = int(body["id"])
         token_hash = hashlib.sha256(request.headers["X-egain-session"].encode()).digest()
         expected = _EPOCH + int(request.headers["If-Match"].strip('"').rsplit("-", 1)[1]) * _ONE_MS
-        with pool.connection() as conn, conn.pipeline():
-            conn.execute("BEGIN")
-            session = conn.execute(TOUCH_SESSION, (token_hash,), prepare=True)
-            locked = conn.execute(LOCK_CASE, (case_id,), prepare=True)
-            user = session.fetchone()
-            last_modified, now = locked.fetchone()
+        with pool.connection() as conn:
+            cursor = ClientCursor(conn)
+            cursor.execute("BEGIN; EXECUTE touch_session(%s); EXECUTE lock_case(%s)", (token_hash, case_id))
+            cursor.nextset()
+            user = cursor.fetchone()
+            cursor.nextset()
+            last_modified, now = cursor.fetchone()
             if user is None or last_modified != expected:
-                conn.execute("ROLLBACK")
+                conn.rollback()
                 return Response(status=401 if user is None else 409)
             new_last_modified = max(now, last_modified + _ONE_MS)
             changes = json.dumps([{"attribute": "subject", "new": body["subject"]}])
-            conn.execute(WRITE_CASE_AND_HISTORY, {
-                "subject": body["subject"], "last_modified": new_last_modified, "user_id": user[0],
-                "case_id": case_id, "changes": changes}, prepare=True)
-            conn.execute("COMMIT")
+            cursor.execute("EXECUTE write_case_and_history(%s, %s, %s, %s, %s); COMMIT",
+                           (body["subject"], new_last_modified, user[0], case_id, changes))
         millis = (new_last_modified - _EPOCH) // _ONE_MS
         return Response(status=204, headers={"ETag": f'"{case_id}-{millis}"'})
 
