@@ -75,6 +75,17 @@ def test_editing_every_allowed_attribute_is_visible_in_the_next_read(egain):
         assert case["lastModified"]["user"]["name"] == "frank"
 
 
+@pytest.mark.parametrize("text", [
+    "O'Brien's \\ case", "'); DROP TABLE support_case; --", "$1 %s %(subject)s %% $$x$$", "E'\\x00'::bytea",
+])
+def test_text_that_looks_like_sql_is_stored_exactly_as_sent(egain, text):
+    """Values reach Postgres as quoted literals (casemgr.db.statements):
+    quotes, backslashes, placeholders and dollar quotes are text like any."""
+    assert egain.edit(1013, {"subject": text, "description": text}).status_code == 204
+    case = egain.read_case(1013)
+    assert (case["subject"], case["description"]) == (text, text)
+
+
 def test_an_edit_answers_the_etag_of_the_new_version(egain, client):
     response = egain.edit(1013, {"subject": "chained"})
     assert response.status_code == 204
