@@ -12,7 +12,9 @@ import pytest
 from casemgr.config import Settings
 from casemgr.db.jsonvalues import to_jsonb
 from casemgr.db.database import Database
-from casemgr.service.errors import CaseBusy
+from casemgr.db.sql import parse_named_queries, sql_dir
+from casemgr.db.statements import prepared_query
+from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
 
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
 
@@ -84,6 +86,36 @@ def test_a_held_row_lock_in_a_batched_unit_of_work_is_case_busy(database, empty_
             with database.unit_of_work(batched=True) as uow:
                 lock_and_read(uow)
     assert subject(database) == "before"
+
+
+def test_a_statement_timeout_in_the_commit_batch_is_unavailable_not_an_unknown_outcome(empty_db_url, database):
+    """The batch stopped at the timed-out write, so COMMIT never ran: the
+    answer is "retry", not "it may have been saved"."""
+    slow = Database(empty_db_url, Settings(pool_size=1, statement_timeout_ms=300, lock_timeout_ms=5000))
+    slow.open()
+    try:
+        with psycopg.connect(empty_db_url) as other:
+            other.execute("LOCK TABLE case_history IN SHARE MODE")  # the history insert waits
+            with pytest.raises(ServiceUnavailable) as raised:
+                with slow.unit_of_work(batched=True) as uow:
+                    lock_and_read(uow)
+                    set_subject(uow, "timed out")
+        assert not isinstance(raised.value, CommitOutcomeUnknown)
+    finally:
+        slow.close()
+    assert subject(database) == "before"
+
+
+def test_every_named_query_of_the_service_prepares(database):
+    """Each is PREPAREd with the types Postgres infers, on first use by a
+    connection: a query whose types cannot be inferred would fail there."""
+    names = [name for path in (sql_dir() / "queries").glob("*.sql") if path.name != "loader.sql"
+             for name in parse_named_queries(path.read_text("utf-8"))]
+    assert len(names) > 20
+    with database.unit_of_work() as uow:
+        for name in names:
+            uow.conn.execute(prepared_query(name).prepare_sql.replace("%%", "%").replace(
+                f"PREPARE {name} ", f"PREPARE check_{name} "))
 
 
 def test_prepared_statements_outlive_an_error_and_are_not_prepared_twice(database):

@@ -77,6 +77,7 @@ class Database:
         own, so no BEGIN/COMMIT is sent around it (the pool's connections are
         in autocommit mode)."""
         committing = False
+        conn = None
         try:
             with self.pool.connection() as conn:
                 uow = PgUnitOfWork(conn)
@@ -94,7 +95,7 @@ class Database:
         except psycopg.errors.TransactionRollback as exc:
             raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
         except psycopg.OperationalError as exc:
-            if committing:
+            if committing and _commit_may_have_run(conn, exc):
                 # The connection failed while the commit was under way: the
                 # server may have committed. Say so, rather than "not saved".
                 log.warning("connection lost while committing: %s", type(exc).__name__)
@@ -131,6 +132,17 @@ def _batched_transaction(statements: Statements) -> Iterator[None]:
         if statements.conn.info.transaction_status in (_IN_TRANSACTION, _IN_FAILED_TRANSACTION):
             statements.conn.rollback()
         raise
+
+
+def _commit_may_have_run(conn: psycopg.Connection | None, exc: psycopg.OperationalError) -> bool:
+    """Whether a failure of the batch that carried COMMIT leaves the outcome
+    open. An error the server reports on a live connection (a statement
+    timeout, say) stopped the batch at that statement, so COMMIT never ran.
+    A lost connection, or the server ending the session (class 57P, which
+    can follow a durable commit), leaves it open."""
+    if conn is None or conn.broken:
+        return True
+    return exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P"))
 
 
 _IN_TRANSACTION = psycopg.pq.TransactionStatus.INTRANS

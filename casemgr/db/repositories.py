@@ -97,7 +97,10 @@ class PgCaseRepository(NamedQueries):
         self.statements.queue("apply_case_row_update", {
             **actor_params,
             "case_id": update.case_id,
-            "columns": to_jsonb(update.columns),
+            # Full ISO timestamps, not the history's millisecond form: a due
+            # date is stored exactly as the domain decided it.
+            "columns": to_jsonb({name: value.isoformat() if isinstance(value, datetime) else value
+                                 for name, value in update.columns.items()}),
             "changes": to_jsonb([change_to_json(c) for c in update.changes]),
         })
         if not update.writes_only_case_row():

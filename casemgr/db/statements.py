@@ -36,6 +36,7 @@ from psycopg.rows import dict_row
 from casemgr.db.sql import query
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_STATEMENT_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 # Statements of a batch are joined by a semicolon on a line of its own, so a
 # query text that ends in a -- comment cannot swallow it.
 _SEPARATOR = "\n;\n"
@@ -53,6 +54,10 @@ class PreparedQuery:
 def prepared_query(name: str) -> PreparedQuery:
     """The PREPARE and EXECUTE text of a named query. Both still go through
     psycopg's placeholder processing (``%s`` for the values, ``%%`` for %)."""
+    if not _STATEMENT_NAME.fullmatch(name):
+        # Postgres folds an unquoted name to lower case, and the names read
+        # back from pg_prepared_statements must match the ones asked for.
+        raise ValueError(f"query name {name!r} is not lower-case snake_case")
     parameters: list[str] = []
 
     def number(match: re.Match) -> str:

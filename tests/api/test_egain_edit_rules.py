@@ -123,6 +123,14 @@ def test_an_edit_records_each_changed_field_in_history(egain, db):
     }
 
 
+def test_a_due_date_is_stored_to_the_microsecond_so_sending_it_again_changes_nothing(egain, db):
+    due = "2031-05-01T10:00:00.123456Z"
+    assert egain.edit(1013, {"dueDate": due}).status_code == 204
+    assert egain.edit(1013, {"dueDate": due, "subject": "again"}).status_code == 204
+    last = db.execute("SELECT changes FROM case_history WHERE case_id = 1013 ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert [c["field"] for c in last] == ["subject"]
+
+
 def test_an_empty_string_removes_a_text_value(egain):
     assert egain.edit(1013, {"solution": "temporary"}).status_code == 204
     assert egain.edit(1013, {"solution": ""}).status_code == 204
