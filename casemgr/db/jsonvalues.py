@@ -28,6 +28,14 @@ def to_jsonb(value: Any) -> Jsonb:
     return Jsonb(value, dumps=lambda obj: json.dumps(obj, default=_default, ensure_ascii=False))
 
 
+def columns_to_jsonb(columns: dict[str, Any]) -> Jsonb:
+    """Column values for jsonb_populate_record: timestamps in full ISO form,
+    not the millisecond form of history entries, so each is stored exactly
+    as given (a due date may carry microseconds)."""
+    return to_jsonb({name: value.isoformat() if isinstance(value, datetime) else value
+                     for name, value in columns.items()})
+
+
 def parse_timestamp(value: str | datetime | None) -> datetime | None:
     """Timestamps inside row_to_json output arrive as ISO strings."""
     if value is None or isinstance(value, datetime):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from casemgr.db.jsonvalues import parse_timestamp, to_jsonb
+from casemgr.db.jsonvalues import columns_to_jsonb, parse_timestamp, to_jsonb
 from casemgr.db.statements import Statements
 from casemgr.domain.model import (
     Actor,
@@ -97,10 +97,7 @@ class PgCaseRepository(NamedQueries):
         self.statements.queue("apply_case_row_update", {
             **actor_params,
             "case_id": update.case_id,
-            # Full ISO timestamps, not the history's millisecond form: a due
-            # date is stored exactly as the domain decided it.
-            "columns": to_jsonb({name: value.isoformat() if isinstance(value, datetime) else value
-                                 for name, value in update.columns.items()}),
+            "columns": columns_to_jsonb(update.columns),
             "changes": to_jsonb([change_to_json(c) for c in update.changes]),
         })
         if not update.writes_only_case_row():
