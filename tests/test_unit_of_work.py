@@ -136,3 +136,22 @@ def test_a_single_statement_unit_of_work_opens_no_transaction(database):
     with database.unit_of_work(single_statement=True) as uow:
         assert uow.statements.one("get_case_facts", {"case_id": 1})["case_row"]["subject"] == "before"
         assert uow.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_a_queued_read_runs_in_its_place_and_its_row_waits_for_the_caller(database):
+    """Its row is the database as it stood at its place in the batch: before
+    the write queued after it, which the next read sees."""
+    with database.unit_of_work(batched=True) as uow:
+        earlier = uow.statements.queue_read("get_case_facts", {"case_id": 1})
+        set_subject(uow, "between")
+        later = uow.statements.one("get_case_facts", {"case_id": 1})
+        assert earlier.row()["case_row"]["subject"] == "before"
+        assert later["case_row"]["subject"] == "between"
+    assert subject(database) == "between"
+
+
+def test_asking_a_queued_read_for_its_row_sends_it_inside_the_transaction(database):
+    with database.unit_of_work(batched=True) as uow:
+        pending = uow.statements.queue_read("get_case_facts", {"case_id": 1})
+        assert pending.row()["case_row"]["subject"] == "before"
+        assert uow.conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS

@@ -7,7 +7,7 @@ a row is known in one place.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from casemgr.db.jsonvalues import columns_to_jsonb, parse_timestamp, to_jsonb
 from casemgr.db.statements import Statements
@@ -52,7 +52,9 @@ class PgCaseRepository(NamedQueries):
     def lock_cases(self, case_ids: list[int]) -> None:
         self.statements.queue("lock_cases", {"ids": case_ids})
 
-    def load_edit_facts(self, cmd: EditCase, actor: Actor) -> EditFacts:
+    def load_edit_facts(self, cmd: EditCase, actor: Actor | None) -> EditFacts:
+        """``actor`` is read only for an edit that needs reference facts
+        (``EditCase.needs_reference_facts``): its home department."""
         if not cmd.needs_reference_facts():
             row = self._one("get_case_edit_facts", {"case_id": cmd.case_id})
             return EditFacts(now=row["now"], case=case_state_from_json(row["case_row"]))
@@ -170,16 +172,31 @@ class PgAuthRepository(NamedQueries):
     def session_actor(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int) -> dict | None:
         """The live session, now used, with its user's facts (``user``) or
         its customer (``customer``); None when it is unknown or expired."""
-        row = self._one("session_actor", {
+        return session_from_row(self._one("session_actor", {
             "token_hash": token_hash, "api": api, "idle_s": idle_limit_s, "lifetime_s": lifetime_s,
+        }))
+
+    def session_actor_locking_cases(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int,
+                                    case_ids: list[int]) -> Callable[[], dict | None]:
+        """``session_actor`` and ``lock_cases`` in one statement, queued: the
+        locks are taken only when the session is live. Sent with the next
+        read; the returned function answers the session (sending what is
+        queued, if it has not been sent yet)."""
+        pending = self.statements.queue_read("session_actor_locking_cases", {
+            "token_hash": token_hash, "api": api, "idle_s": idle_limit_s, "lifetime_s": lifetime_s,
+            "ids": case_ids,
         })
-        if row is None:
-            return None
-        return {"user_id": row["user_id"], "customer_id": row["customer_id"],
-                "user": user_facts_from_json(row["user_row"]), "customer": row["customer_row"]}
+        return lambda: session_from_row(pending.row())
 
 
 # -- row -> domain ----------------------------------------------------------
+
+def session_from_row(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    return {"user_id": row["user_id"], "customer_id": row["customer_id"],
+            "user": user_facts_from_json(row["user_row"]), "customer": row["customer_row"]}
+
 
 def user_facts_from_json(row: dict | None) -> UserFacts | None:
     if row is None:

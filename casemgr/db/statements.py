@@ -5,9 +5,10 @@ first time that connection runs it: its ``%(name)s`` parameters become
 ``$1, $2, …`` in order of first use, and Postgres infers their types from the
 query. From then on it runs as ``EXECUTE name(…)`` on its cached plan.
 
-Statements whose result nobody reads (writes, BEGIN) are queued and travel
-with the next statement that is read, or with COMMIT: several statements
-are one simple-protocol message, one round trip and one read of the results.
+Statements whose result nobody reads (writes, BEGIN), or whose row is only
+wanted later (``queue_read``), are queued and travel with the next statement
+that is read, or with COMMIT: several statements are one simple-protocol
+message, one round trip and one read of the results.
 
 Why not psycopg's own prepared statements in pipeline mode, which save the
 same round trips: measured on the edit, psycopg's pipeline machinery cost
@@ -23,6 +24,7 @@ is ever spliced into SQL text unquoted.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -75,11 +77,32 @@ def prepared_query(name: str) -> PreparedQuery:
 _prepared_on: WeakKeyDictionary[psycopg.Connection, set[str]] = WeakKeyDictionary()
 
 
+class Pending:
+    """The row a queued read answers with. It is sent with the next batch;
+    asking for the row before then sends what is queued."""
+
+    __slots__ = ("_statements", "_row", "_answered")
+
+    def __init__(self, statements: Statements):
+        self._statements = statements
+        self._row: dict | None = None
+        self._answered = False
+
+    def row(self) -> dict | None:
+        if not self._answered:
+            self._statements.send_queued()
+        return self._row
+
+    def answer(self, row: dict | None) -> None:
+        self._row, self._answered = row, True
+
+
 @dataclass(frozen=True)
 class _Statement:
     name: str | None  # None: a plain command (BEGIN, COMMIT)
     sql: str
     arguments: tuple[Any, ...] = ()
+    reply: Pending | None = None  # a queued read: where its first row goes
 
 
 class Statements:
@@ -105,6 +128,17 @@ class Statements:
         unit of work. An error it raises surfaces then."""
         self._queued.append(_named(name, params))
 
+    def queue_read(self, name: str, params: dict | None = None) -> Pending:
+        """Like ``queue``, for a statement whose first row is wanted: it
+        travels with the next batch, and its row is kept for later."""
+        pending = Pending(self)
+        self._queued.append(dataclasses.replace(_named(name, params), reply=pending))
+        return pending
+
+    def send_queued(self) -> None:
+        if self._queued:
+            self._send(self._queued.pop())
+
     def queue_command(self, sql: str) -> None:
         self._queued.append(_Statement(None, sql))
 
@@ -112,8 +146,7 @@ class Statements:
         """Sends what is queued, followed by ``final_command`` (COMMIT)."""
         if final_command:
             self.queue_command(final_command)
-        if self._queued:
-            self._send(self._queued.pop())
+        self.send_queued()
 
     def discard(self) -> None:
         self._queued.clear()
@@ -135,8 +168,10 @@ class Statements:
                 _prepared_on.pop(self.conn, None)
             raise
         prepared.update(missing)
-        for _ in range(len(statements) - 1):
+        for statement in statements[:-1]:
+            _keep_reply(statement, self._cursor)
             self._cursor.nextset()
+        _keep_reply(last, self._cursor)
         return self._cursor
 
     def _prepared(self) -> set[str]:
@@ -146,6 +181,11 @@ class Statements:
             rows = self.conn.execute("SELECT name FROM pg_prepared_statements").fetchall()
             names = _prepared_on.setdefault(self.conn, {row[0] for row in rows})
         return names
+
+
+def _keep_reply(statement: _Statement, cursor: ClientCursor) -> None:
+    if statement.reply is not None:
+        statement.reply.answer(cursor.fetchone())
 
 
 def _named(name: str, params: dict | None) -> _Statement:

@@ -2,19 +2,24 @@
 
 Every API's edit ends in ``edit_case``: lock the case (and every case it links
 or unlinks), load the facts, let the domain decide, write the change and its
-history. A refusal raises before anything is written, and the transaction is
-rolled back, so a refused request never leaves a partial write.
+history. A refusal raises before anything of the case is written, so a refused
+request never leaves a partial write; its transaction commits only the use of
+the session that checked in with it (``SessionCheck``), and a failure rolls
+everything back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from casemgr.domain import edit, errors, permissions
 from casemgr.domain.model import MAX_CASES_PER_READ, Actor, EditCase
 from casemgr.domain.readmodel import CaseView
 from casemgr.domain.versions import etag_for
+from casemgr.service.auth import SessionCheck
+from casemgr.service.errors import ServiceUnavailable
 from casemgr.service.ports import UnitOfWorkFactory
 
 
@@ -32,13 +37,33 @@ class CaseService:
     def __init__(self, unit_of_work: UnitOfWorkFactory):
         self._unit_of_work = unit_of_work
 
-    def edit_case(self, actor: Actor, cmd: EditCase) -> EditResult:
-        edit.check_request(cmd)
-        # Batched: BEGIN, the locks and the facts go in one round trip, the
-        # write and COMMIT in a second. The facts statement still starts only
-        # once the lock statement before it holds the locks.
-        with self._unit_of_work(batched=True) as uow:
-            return _apply_edit(uow, actor, cmd)
+    def edit_case(self, caller: Actor | SessionCheck, cmd: EditCase) -> EditResult:
+        """``caller``: an actor already authenticated, or a session this
+        edit's transaction checks in its first statement."""
+        try:
+            edit.check_request(cmd)
+        except errors.DomainError:
+            _authenticated(caller)  # a dead session's 401 comes first
+            raise
+        # Batched: BEGIN, the session check, the locks and the facts go in
+        # one round trip, the write and COMMIT in a second. The facts
+        # statement still starts only once the statement before it holds the
+        # locks.
+        refusal: errors.DomainError | None = None
+        try:
+            with self._unit_of_work(batched=True) as uow:
+                try:
+                    return _apply_edit(uow, caller, cmd)
+                except errors.DomainError as refused:
+                    # Nothing of the case was written: commit the session's
+                    # use, so a refused edit keeps its session alive like any
+                    # other request.
+                    refusal = refused
+        except ServiceUnavailable:
+            if refusal is None:
+                raise
+            # Committing only the session's use failed: the refusal stands.
+        raise refusal
 
     def close_cases(self, actor: Actor, case_ids: list[int], api: str) -> list[EditResult]:
         """Close open cases, all or none: each status becomes the first
@@ -78,14 +103,30 @@ class CaseService:
             return uow.cases.custom_attributes()
 
 
-def _apply_edit(uow, actor: Actor, cmd: EditCase) -> EditResult:
+def _apply_edit(uow, caller: Actor | SessionCheck, cmd: EditCase) -> EditResult:
     """The one write path: lock, load facts, decide, write — inside the
     caller's unit of work."""
-    uow.cases.lock_cases(cmd.ids_to_lock())
-    facts = uow.cases.load_edit_facts(cmd, actor)
+    actor_of = _lock_cases_as(uow, caller, cmd.ids_to_lock())
+    # Only the reference facts depend on the actor: the common edit sends
+    # its session check, locks and facts in one message.
+    facts = uow.cases.load_edit_facts(cmd, actor_of() if cmd.needs_reference_facts() else None)
+    actor = actor_of()
     update = edit.decide_edit(cmd, actor, facts)
     last_modified = uow.cases.apply_update(update, actor, cmd.api)
     return EditResult(cmd.case_id, last_modified)
+
+
+def _lock_cases_as(uow, caller: Actor | SessionCheck, case_ids: list[int]) -> Callable[[], Actor]:
+    """Queues the locks (and the session check, for a SessionCheck); the
+    returned function answers the actor once that has been sent."""
+    if isinstance(caller, SessionCheck):
+        return caller.locking_cases(uow, case_ids)
+    uow.cases.lock_cases(case_ids)
+    return lambda: caller
+
+
+def _authenticated(caller: Actor | SessionCheck) -> Actor:
+    return caller.standalone() if isinstance(caller, SessionCheck) else caller
 
 
 def _may_read(actor: Actor, view: CaseView) -> bool:

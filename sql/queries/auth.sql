@@ -56,3 +56,31 @@ SELECT live.user_id, live.customer_id,
        (SELECT row_to_json(c) FROM (SELECT id, name, first_name, email FROM customer
                                     WHERE id = live.customer_id) c) AS customer_row
 FROM live, relaxed
+
+-- name: session_actor_locking_cases
+-- session_actor for an edit that checks its session inside its own
+-- transaction (casemgr.service.cases): the session is used now and its actor
+-- answered, and lock_cases's locks are taken in the same statement, only when
+-- the session is live, so a request with a dead session never holds a case.
+-- The touch is not relaxed here: synchronous_commit would stay off for the
+-- whole transaction, and the case write it commits must wait for its flush.
+-- Keep the live-session test in step with session_actor's.
+WITH live AS (
+    UPDATE auth_session s SET last_used_at = clock_timestamp()
+    FROM (SELECT token_hash FROM auth_session
+          WHERE token_hash = %(token_hash)s AND api = %(api)s
+            AND last_used_at >= clock_timestamp() - make_interval(secs => %(idle_s)s)
+            AND created_at >= clock_timestamp() - make_interval(secs => %(lifetime_s)s)) found
+    WHERE s.token_hash = found.token_hash
+    RETURNING s.user_id, s.customer_id
+), locked AS MATERIALIZED (
+    SELECT id FROM support_case
+    WHERE id = ANY(%(ids)s) AND EXISTS (SELECT FROM live)
+    ORDER BY id FOR UPDATE
+)
+SELECT live.user_id, live.customer_id,
+       (SELECT row_to_json(u) FROM user_facts u WHERE u.id = live.user_id) AS user_row,
+       (SELECT row_to_json(c) FROM (SELECT id, name, first_name, email FROM customer
+                                    WHERE id = live.customer_id) c) AS customer_row,
+       (SELECT count(*) FROM locked) AS locked_cases
+FROM live

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import psycopg
 import pytest
 
 
@@ -103,3 +104,67 @@ def test_the_system_context_root_serves_the_same_api(v12):
     response = v12.client.get("/system/ws/v12/interaction/case/1013", headers={"X-egain-session": session})
     assert response.status_code == 200
     assert response.get_json()["case"][0]["id"] == "1013"
+
+
+# -- the edit checks its session inside its own transaction ----------------
+
+DEAD_SESSION = {"X-egain-session": "not-a-session"}
+# A well-formed edit up to its changes: with a live session, its stale
+# lastModified would be judged (409) inside the edit's transaction.
+EDIT = b'{"id": "1013", "lastModified": {"date": "2015-01-01T00:00:00Z"}, '
+
+
+@pytest.mark.parametrize("fault", [
+    dict(data=EDIT + b'"subject": "x"}'),
+    dict(data=b"{"),
+    dict(data=b"subject=x", content_type="text/plain"),
+    dict(data=EDIT + b'"subject": "x"}', headers={"Accept": "text/html"}),
+    dict(data=EDIT + b'"subject": "x"}', headers={"Accept-Language": "xx-XX"}),
+    dict(data=EDIT + b'"subject": "x"}', query="?fields=all"),
+    dict(data=EDIT.rstrip(b", ") + b"}"),
+    dict(data=EDIT + b'"subject": "' + b"x" * 1025 + b'"}'),
+    dict(data=EDIT + b'"severity": {"value": "bad"}}'),
+], ids=["valid", "malformed", "content-type", "accept", "language", "query", "nothing-to-change", "too-long",
+        "bad-severity"])
+def test_a_dead_session_is_401_whatever_else_is_wrong_with_the_edit(v12, unchanged, fault):
+    response = v12.client.put(
+        "/ws/v12/interaction/case" + fault.get("query", ""), data=fault["data"],
+        content_type=fault.get("content_type", "application/json"),
+        headers={**DEAD_SESSION, **fault.get("headers", {})})
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert code_of(response) == "401-101"
+    assert "X-egain-session" not in response.headers
+    unchanged.check()
+
+
+def test_an_idle_session_is_401_before_a_malformed_edit(v12, db, unchanged):
+    v12.session("frank")
+    db.execute("UPDATE auth_session SET last_used_at = last_used_at - interval '31 minutes'")
+    response = v12.edit_raw(b"{")
+    assert response.status_code == 401
+    unchanged.check()
+
+
+def test_an_edit_with_a_dead_session_never_waits_for_the_case(v12, db_url):
+    """The session is checked in the statement that locks the case, and the
+    lock is taken only for a live session: a dead one is answered at once,
+    not after waiting for a case another transaction holds."""
+    with psycopg.connect(db_url) as holder:
+        holder.execute("SELECT 1 FROM support_case WHERE id = 1013 FOR UPDATE")
+        response = v12.client.put("/ws/v12/interaction/case", data=EDIT + b'"subject": "x"}',
+                                  content_type="application/json", headers=DEAD_SESSION)
+    assert response.status_code == 401
+    assert code_of(response) == "401-101"
+
+
+@pytest.mark.parametrize("last_modified, status", [(None, 204), ("2015-01-01T00:00:00Z", 409)],
+                         ids=["saved", "refused"])
+def test_an_edit_counts_as_a_use_of_its_session_even_when_refused(v12, db, last_modified, status):
+    session = v12.session("frank")
+    last_modified = last_modified or v12.last_modified(1013)  # a read is a use too: read before aging
+    db.execute("UPDATE auth_session SET last_used_at = last_used_at - interval '29 minutes'")
+    response = v12.edit(1013, {"subject": "still here"}, last_modified=last_modified)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.headers["X-egain-session"] == session
+    db.execute("UPDATE auth_session SET last_used_at = last_used_at - interval '2 minutes'")
+    assert v12.read(1013).status_code == 200

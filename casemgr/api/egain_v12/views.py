@@ -4,6 +4,7 @@ and answers; errors are rendered by the app's handler from the error table."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from flask import g, request
 from flask.views import MethodView
@@ -64,9 +65,22 @@ def document(*statuses, **doc):
 _EDIT_STATUSES = (400, 401, 403, 409, 411, 412, 413)
 
 
+# The edit checks its session in its own transaction's first statement
+# (casemgr.service.auth.SessionCheck): one transaction and one round trip
+# fewer on the busiest call. Every fault found before that transaction checks
+# the session on its own first, so SPEC's precedence holds all the same.
+SESSION_CHECKED_BY_EDIT = {"egain_v12.CaseEdit"}
+
+
 @blp.before_request
 def authenticate_and_negotiate():
     """SPEC precedence: 401, then 406, then 415, before any body is read."""
+    if request.endpoint in SESSION_CHECKED_BY_EDIT:
+        g.session_id = request.headers.get(SESSION_HEADER)
+        g.session_check = services().sessions.session_check(API, g.session_id)
+        with session_checked_first():
+            negotiate(language_required=False)
+        return
     if request.endpoint not in PUBLIC_ENDPOINTS:
         session_id = request.headers.get(SESSION_HEADER)
         g.actor = services().sessions.actor_for_session(API, session_id)
@@ -74,10 +88,22 @@ def authenticate_and_negotiate():
     negotiate(language_required=False)
 
 
+@contextmanager
+def session_checked_first():
+    """A fault found before the edit's transaction is answered only once its
+    session was checked: a dead session is a 401, whatever else is wrong."""
+    try:
+        yield
+    except Exception:
+        g.session_check.standalone()
+        raise
+
+
 @blp.after_request
 def echo_session(response):
     session_id = getattr(g, "session_id", None)
-    if session_id and getattr(g, "actor", None):
+    check = getattr(g, "session_check", None)
+    if session_id and (getattr(g, "actor", None) or (check and check.actor)):
         response.headers[SESSION_HEADER] = session_id
     return with_content_language(response)
 
@@ -153,15 +179,16 @@ class CaseEdit(MethodView):
     @blp.response(204, description="The case was modified; ETag holds its new version.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self):
-        wire.reject_query_parameters()
-        body = wire.load_body(_CASE_EDIT, BODY_PARSERS)
-        last_modified = body.get("lastModified")
-        cmd = commands.edit_command(
-            body, api=API, href_pattern=HREF,
-            last_modified=wire.parse_datetime(last_modified["date"], "lastModified.date") if last_modified else None,
-            if_match=request.headers.get("If-Match"),
-        )
-        result = services().cases.edit_case(g.actor, cmd)
+        with session_checked_first():
+            wire.reject_query_parameters()
+            body = wire.load_body(_CASE_EDIT, BODY_PARSERS)
+            last_modified = body.get("lastModified")
+            cmd = commands.edit_command(
+                body, api=API, href_pattern=HREF,
+                last_modified=wire.parse_datetime(last_modified["date"], "lastModified.date") if last_modified else None,
+                if_match=request.headers.get("If-Match"),
+            )
+        result = services().cases.edit_case(g.session_check, cmd)
         return no_content(etag=result.etag)
 
 
