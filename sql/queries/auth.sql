@@ -64,7 +64,8 @@ FROM live, relaxed
 -- the session is live, so a request with a dead session never holds a case.
 -- The touch is not relaxed here: synchronous_commit would stay off for the
 -- whole transaction, and the case write it commits must wait for its flush.
--- Keep the live-session test in step with session_actor's.
+-- Keep the live-session test in step with session_actor's (the v12 session
+-- tests end sessions both ways and check reads and edits alike).
 WITH live AS (
     UPDATE auth_session s SET last_used_at = clock_timestamp()
     FROM (SELECT token_hash FROM auth_session

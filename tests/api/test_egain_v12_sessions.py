@@ -145,6 +145,22 @@ def test_an_idle_session_is_401_before_a_malformed_edit(v12, db, unchanged):
     unchanged.check()
 
 
+@pytest.mark.parametrize("ending", [
+    "UPDATE auth_session SET last_used_at = last_used_at - interval '31 minutes'",
+    "UPDATE auth_session SET created_at = created_at - interval '9 hours'",
+    "UPDATE app_user SET disabled = true WHERE login = 'frank'",
+], ids=["idle", "too-old", "user-disabled"])
+def test_a_session_that_ended_cannot_edit(v12, db, unchanged, ending):
+    """The edit's own session check (session_actor_locking_cases) ends a
+    session exactly as the check of every other call does."""
+    last_modified = v12.last_modified(1013)
+    db.execute(ending)
+    response = v12.edit(1013, {"subject": "x"}, last_modified=last_modified)
+    assert response.status_code == 401
+    assert code_of(response) == "401-101"
+    unchanged.check()
+
+
 def test_an_edit_with_a_dead_session_never_waits_for_the_case(v12, db_url):
     """The session is checked in the statement that locks the case, and the
     lock is taken only for a live session: a dead one is answered at once,
