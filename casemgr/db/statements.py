@@ -91,6 +91,10 @@ class Pending:
     def row(self) -> dict | None:
         if not self._answered:
             self._statements.send_queued()
+        if not self._answered:
+            # Its batch failed, or its unit of work ended: there is no row
+            # to give, and "no row" would be a wrong answer.
+            raise RuntimeError("a queued read was never answered")
         return self._row
 
     def answer(self, row: dict | None) -> None:

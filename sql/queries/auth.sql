@@ -40,16 +40,22 @@ WHERE last_used_at < clock_timestamp() - make_interval(secs => %(idle_s)s)
 -- data, and a crash can lose at most the last fraction of a second of touches
 -- (each session then looks idle from its previous use). This saves a disk
 -- flush on every request; every write of case data still waits for its flush.
+-- The touch skips a session row another transaction holds: that one is
+-- touching it right now (an edit checks its session inside its own
+-- transaction), so nothing is lost, and no request of a session ever waits
+-- behind another request of the same session.
 WITH relaxed AS (
     SELECT set_config('synchronous_commit', 'off', true)
 ), live AS (
-    UPDATE auth_session s SET last_used_at = clock_timestamp()
-    FROM (SELECT token_hash FROM auth_session
-          WHERE token_hash = %(token_hash)s AND api = %(api)s
-            AND last_used_at >= clock_timestamp() - make_interval(secs => %(idle_s)s)
-            AND created_at >= clock_timestamp() - make_interval(secs => %(lifetime_s)s)) found
-    WHERE s.token_hash = found.token_hash
-    RETURNING s.user_id, s.customer_id
+    SELECT token_hash, user_id, customer_id FROM auth_session
+    WHERE token_hash = %(token_hash)s AND api = %(api)s
+      AND last_used_at >= clock_timestamp() - make_interval(secs => %(idle_s)s)
+      AND created_at >= clock_timestamp() - make_interval(secs => %(lifetime_s)s)
+), touched AS (
+    UPDATE auth_session SET last_used_at = clock_timestamp()
+    WHERE token_hash IN (SELECT token_hash FROM auth_session
+                         WHERE token_hash IN (SELECT token_hash FROM live)
+                         FOR UPDATE SKIP LOCKED)
 )
 SELECT live.user_id, live.customer_id,
        (SELECT row_to_json(u) FROM user_facts u WHERE u.id = live.user_id) AS user_row,
@@ -61,22 +67,29 @@ FROM live, relaxed
 -- session_actor for an edit that checks its session inside its own
 -- transaction (casemgr.service.cases): the session is used now and its actor
 -- answered, and lock_cases's locks are taken in the same statement, only when
--- the session is live, so a request with a dead session never holds a case.
+-- the session opens the API (live, and a customer's or an enabled user's), so
+-- a request with a dead session never holds a case.
 -- The touch is not relaxed here: synchronous_commit would stay off for the
 -- whole transaction, and the case write it commits must wait for its flush.
+-- The session row the touch locks stays locked until the edit ends; the touch
+-- of every other request skips it (see session_actor), so none waits for it.
 -- Keep the live-session test in step with session_actor's (the v12 session
 -- tests end sessions both ways and check reads and edits alike).
 WITH live AS (
-    UPDATE auth_session s SET last_used_at = clock_timestamp()
-    FROM (SELECT token_hash FROM auth_session
-          WHERE token_hash = %(token_hash)s AND api = %(api)s
-            AND last_used_at >= clock_timestamp() - make_interval(secs => %(idle_s)s)
-            AND created_at >= clock_timestamp() - make_interval(secs => %(lifetime_s)s)) found
-    WHERE s.token_hash = found.token_hash
-    RETURNING s.user_id, s.customer_id
+    SELECT token_hash, user_id, customer_id FROM auth_session
+    WHERE token_hash = %(token_hash)s AND api = %(api)s
+      AND last_used_at >= clock_timestamp() - make_interval(secs => %(idle_s)s)
+      AND created_at >= clock_timestamp() - make_interval(secs => %(lifetime_s)s)
+), touched AS (
+    UPDATE auth_session SET last_used_at = clock_timestamp()
+    WHERE token_hash IN (SELECT token_hash FROM auth_session
+                         WHERE token_hash IN (SELECT token_hash FROM live)
+                         FOR UPDATE SKIP LOCKED)
 ), locked AS MATERIALIZED (
     SELECT id FROM support_case
-    WHERE id = ANY(%(ids)s) AND EXISTS (SELECT FROM live)
+    WHERE id = ANY(%(ids)s)
+      AND EXISTS (SELECT FROM live LEFT JOIN app_user u ON u.id = live.user_id
+                  WHERE live.customer_id IS NOT NULL OR u.disabled IS FALSE)
     ORDER BY id FOR UPDATE
 )
 SELECT live.user_id, live.customer_id,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 
 import psycopg
 import pytest
@@ -161,16 +163,57 @@ def test_a_session_that_ended_cannot_edit(v12, db, unchanged, ending):
     unchanged.check()
 
 
-def test_an_edit_with_a_dead_session_never_waits_for_the_case(v12, db_url):
+@pytest.mark.parametrize("dead", ["unknown", "user-disabled"])
+def test_an_edit_with_a_dead_session_never_waits_for_the_case(v12, db, db_url, dead):
     """The session is checked in the statement that locks the case, and the
-    lock is taken only for a live session: a dead one is answered at once,
-    not after waiting for a case another transaction holds."""
+    lock is taken only for a session that opens the API: a dead one is a 401
+    at once, not a 503 after waiting for a case another transaction holds."""
+    headers = DEAD_SESSION
+    if dead == "user-disabled":
+        headers = v12.headers("frank")
+        db.execute("UPDATE app_user SET disabled = true WHERE login = 'frank'")
     with psycopg.connect(db_url) as holder:
         holder.execute("SELECT 1 FROM support_case WHERE id = 1013 FOR UPDATE")
         response = v12.client.put("/ws/v12/interaction/case", data=EDIT + b'"subject": "x"}',
-                                  content_type="application/json", headers=DEAD_SESSION)
+                                  content_type="application/json", headers=headers)
     assert response.status_code == 401
     assert code_of(response) == "401-101"
+
+
+def test_a_session_is_not_held_by_its_edit_waiting_for_a_case(v12, app, db_url):
+    """An edit checks its session inside its own transaction, which may wait
+    for a case another transaction holds; the session's other requests (a
+    read, another edit) go on meanwhile instead of queueing behind it."""
+    headers = v12.headers("frank")
+    answers = {}
+
+    def edit(name):
+        answers[name] = app.test_client().put(
+            "/ws/v12/interaction/case", data=EDIT + b'"subject": "x"}', content_type="application/json",
+            headers=headers).status_code
+
+    with psycopg.connect(db_url) as holder:
+        holder.execute("SELECT 1 FROM support_case WHERE id = 1013 FOR UPDATE")
+        waiting = threading.Thread(target=edit, args=("waiting",))
+        waiting.start()
+        _wait_for_a_lock_wait(holder)
+        read = app.test_client().get("/ws/v12/interaction/case/1002", headers=headers)
+        other = v12.client.put("/ws/v12/interaction/case", headers=headers, json={
+            "id": "1002", "lastModified": {"date": v12.last_modified(1002)}, "subject": "meanwhile"})
+        holder.rollback()
+        waiting.join()
+    assert read.status_code == 200
+    assert other.status_code == 204, other.get_data(as_text=True)
+    assert answers["waiting"] == 409  # its stale lastModified, judged once the case was free
+
+
+def _wait_for_a_lock_wait(conn) -> None:
+    for _ in range(200):
+        if conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock'").fetchone()[0]:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the edit never waited for the case")
 
 
 @pytest.mark.parametrize("last_modified, status", [(None, 204), ("2015-01-01T00:00:00Z", 409)],
