@@ -184,9 +184,6 @@ class SessionCheck:
         """Queues the session check with the locks of ``case_ids``, taken only
         when the session is live; the returned function answers the actor,
         or raises AuthenticationRequired."""
-        if self.actor is not None:
-            uow.cases.lock_cases(case_ids)
-            return lambda: self.actor
         policy = self._sessions.policy
         session = uow.auth.session_actor_locking_cases(
             hash_secret(self._session_id), self.api, policy.idle_seconds, policy.lifetime_seconds, case_ids)
