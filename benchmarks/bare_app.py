@@ -4,7 +4,7 @@
 casemgr's own ``support_case`` table (guarded by the If-Match version, the new
 ``lastModified`` computed by the same rule) and answers 204 with the new ETag.
 No session, no rules, no history: the Python-tier limit of this machine for
-one write. Served by gunicorn with casemgr's worker settings (benchmarks/run.py).
+one write. Served on casemgr's own stack with its worker settings (benchmarks/run.py, serve_reference.py).
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ No rules, no permission, no facts beyond the locked row, no error bodies, no
 schema: what is left is the price of authenticating, locking and keeping
 history on this machine and stack. casemgr ÷ floor is the cost of
 everything casemgr does on top; floor ÷ bare is the cost of the write path
-itself, which no optimization of casemgr's code can remove. Served by
-gunicorn with casemgr's worker settings (benchmarks/run.py).
+itself, which no optimization of casemgr's code can remove. Served on
+casemgr's own stack with its worker settings (benchmarks/run.py,
+serve_reference.py).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The edit path against this machine's limit and against a real peer.
 
 One run, one machine, one Postgres server. For each N (cases, and tickets for
-django-helpdesk) it loads the data with set-based SQL, then measures three
-targets served by gunicorn with the same worker count and worker class
-(``gthread``, casemgr's production settings):
+django-helpdesk) it loads the data with set-based SQL, then measures four
+targets with the same worker count and threads per worker: casemgr, floor
+and bare on casemgr's own serving stack (granian and casemgr's edge, as
+`casemgr serve` runs), django-helpdesk on gunicorn's ``gthread`` workers:
 
 * casemgr: chained ``PUT /ws/v12/interaction/case`` edits, each with the
   session of its connection and, as If-Match, the ETag returned by the
@@ -67,7 +68,11 @@ sys.path.insert(0, str(HERE))
 from roundtrips import CountingProxy  # noqa: E402
 
 from casemgr.db import embedded, migrate  # noqa: E402
-from casemgr.server import THREADS_PER_WORKER  # noqa: E402
+from casemgr.config import Settings  # noqa: E402
+
+THREADS_PER_WORKER = Settings().threads
+# django-helpdesk is a WSGI app of its own: served by gunicorn in its venv.
+HELPDESK_GUNICORN_VERSION = "27.0.1"
 from casemgr.service.auth import hash_password  # noqa: E402
 
 HELPDESK_VERSION = "2.6.1"
@@ -177,7 +182,7 @@ def helpdesk_venv() -> Path:
         log(f"installing django-helpdesk {HELPDESK_VERSION} from PyPI into {venv.relative_to(ROOT)}")
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run([str(venv / "bin/pip"), "install", "-q", "--disable-pip-version-check",
-                        f"django-helpdesk=={HELPDESK_VERSION}", f"gunicorn=={metadata.version('gunicorn')}",
+                        f"django-helpdesk=={HELPDESK_VERSION}", f"gunicorn=={HELPDESK_GUNICORN_VERSION}",
                         "psycopg[binary]"], check=True)
         marker.touch()
     return venv
@@ -223,7 +228,9 @@ def free_port() -> int:
 
 
 class Server:
-    """One gunicorn master (and its workers), started and stopped by us."""
+    """One server (its main process and its workers), started and stopped by us.
+    casemgr, bare and floor run on casemgr's serving stack (granian and the
+    edge); django-helpdesk on gunicorn with the same workers and threads."""
 
     def __init__(self, target: str, db_url: str, args, helpdesk: Path | None):
         self.target = target
@@ -237,7 +244,8 @@ class Server:
             cmd = [str(ROOT / ".venv/bin/casemgr"), "serve", "--port", str(self.port), "--workers", str(args.workers)]
             env = {**os.environ, "CASEMGR_DATABASE_URL": db_url}
         elif target in ("bare", "floor"):
-            cmd = [str(ROOT / ".venv/bin/gunicorn"), *gunicorn_args, "--chdir", str(HERE), f"{target}_app:create_app()"]
+            cmd = [str(ROOT / ".venv/bin/python"), str(HERE / "serve_reference.py"), target, str(self.port),
+                   str(args.workers)]
             prefix = target.upper()
             env = {**os.environ, f"{prefix}_DATABASE_URL": db_url, f"{prefix}_POOL_SIZE": str(THREADS_PER_WORKER)}
         else:
@@ -394,7 +402,7 @@ def _process_cpu(pid: int) -> tuple[int, float]:
 
 
 def cpu_seconds(server_pid: int, db_url: str) -> tuple[float, float]:
-    """CPU used so far by the server's processes (the gunicorn master and its
+    """CPU used so far by the server's processes (its main process and its
     workers) and by the Postgres backends connected to its database. Server
     processes that live through the run are all counted; Postgres's shared
     background processes are not (other databases use them too)."""
@@ -472,7 +480,8 @@ def machine(db_url: str, helpdesk: Path | None) -> str:
     with psycopg.connect(db_url) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]
     versions = [f"Python {platform.python_version()}", f"PostgreSQL {pg}",
-                f"gunicorn {metadata.version('gunicorn')}", f"Flask {metadata.version('flask')}",
+                f"granian {metadata.version('granian')}", f"gunicorn {HELPDESK_GUNICORN_VERSION} (helpdesk)",
+                f"Flask {metadata.version('flask')}",
                 f"psycopg {metadata.version('psycopg')}"]
     if helpdesk:
         pip = subprocess.run([str(helpdesk / "bin/pip"), "list", "--format", "json"], capture_output=True,
@@ -509,7 +518,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated N (default 1000,10000,100000)")
     parser.add_argument("--million", action="store_true", help="add N = 1,000,000")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections, one case each (default 8)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of every target (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of every target (default 2)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of each measured run (default 10)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each run (default 3)")
     parser.add_argument("--max-slow-duration", type=int, default=100,
@@ -582,8 +591,9 @@ def main(argv=None) -> int:
     report = "\n\n".join([
         f"Machine: {machine(casemgr_url, helpdesk)}",
         f"Load: wrk, {args.connections} connections (one wrk thread and one case each), "
-        f"{args.duration} s per run after {args.warmup} s of warm-up; servers: gunicorn, {args.workers} workers, "
-        f"gthread × {THREADS_PER_WORKER} threads. 409 rate: answers 409 (or 412, a stale If-Match) per request. "
+        f"{args.duration} s per run after {args.warmup} s of warm-up; servers: casemgr, floor and bare on "
+        f"casemgr's stack (granian + edge), helpdesk on gunicorn gthread; {args.workers} workers × "
+        f"{THREADS_PER_WORKER} threads each. 409 rate: answers 409 (or 412, a stale If-Match) per request. "
         f"Round trips: counted by a proxy in front of Postgres (benchmarks/roundtrips.py) over sequential "
         f"requests. Load average: {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it.",
         table(results),

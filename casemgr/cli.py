@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casemgr", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the APIs with gunicorn (migrations applied on start)")
+    serve = commands.add_parser("serve", help="serve the APIs (migrations applied on start)")
     serve.add_argument("--demo", action="store_true", help="load the bundled demo dataset first")
     serve.add_argument("--host", help="address to bind (CASEMGR_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (CASEMGR_PORT, default 8000)")
@@ -103,8 +103,8 @@ def _serve(args, settings: Settings) -> int:
     from casemgr.db.loader import load_file
 
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
-    # Started here, in the master, before gunicorn forks: the workers share
-    # one server and it stops when the master exits.
+    # Started here, in the main process, before the workers are spawned: they
+    # share one server, and it stops when the main process exits.
     settings = settings.with_overrides(database_url=database_url(settings))
     migrate.upgrade(settings.database_url)
     if args.demo and not _holds_cases(settings.database_url):
@@ -112,17 +112,24 @@ def _serve(args, settings: Settings) -> int:
         # since, and a configured server's data is never overwritten.
         load_file(settings.database_url, demo_dataset())
     base = f"http://{settings.host}:{settings.port}"
-    print(
-        f"casemgr serving on {base}\n"
-        f"  API explorer: {base}/explorer\n"
-        f"  OpenAPI spec: {base}/openapi.json\n"
-        f"  database:     {_describe_database(settings)}\n"
-        + ("  demo data loaded: log in as frank / frank-pass (see README)\n" if args.demo else ""),
-        flush=True,
-    )
+
+    def banner() -> None:
+        print(
+            f"casemgr serving on {base}\n"
+            f"  API explorer: {base}/explorer\n"
+            f"  OpenAPI spec: {base}/openapi.json\n"
+            f"  database:     {_describe_database(settings)}\n"
+            + ("  demo data loaded: log in as frank / frank-pass (see README)\n" if args.demo else ""),
+            flush=True,
+        )
+
     from casemgr.server import run
 
-    run(settings)
+    try:
+        run(settings, on_listening=banner)
+    except OSError as exc:
+        print(f"casemgr: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -30,7 +30,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    threads: int = 4
     pool_size: int = 4
+    header_read_timeout_seconds: int = 10
+    body_read_timeout_seconds: int = 15
     session_idle_minutes: int = 30
     session_lifetime_minutes: int = 8 * 60
     max_sessions_per_user: int = 5

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import Headers
 
 pytestmark = pytest.mark.slow
 
@@ -63,9 +64,9 @@ def request(method: str, url: str, body: bytes | None = None, headers: dict | No
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, Headers(response.headers.items()), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, Headers(error.headers.items()), error.read()
 
 
 def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tmp_path):
@@ -105,3 +106,36 @@ def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tm
         assert json.loads(body)["case"][0]["subject"] == "kept across restarts"
     finally:
         stop(server)
+
+
+def test_serve_on_a_busy_port_says_so_and_never_claims_to_serve(db_url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CASEMGR_")}
+        env.update(CASEMGR_DATABASE_URL=db_url, CASEMGR_PORT=str(port), CASEMGR_WORKERS="1")
+        done = subprocess.run([sys.executable, "-m", "casemgr.cli", "serve"], env=env, capture_output=True,
+                              text=True, timeout=60)
+    assert done.returncode == 3, done
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "serving on" not in done.stdout
+
+
+def test_a_second_serve_on_the_port_of_a_running_one_refuses_to_start(db_url, tmp_path):
+    """granian binds with SO_REUSEPORT: without a check, a second instance
+    would silently share the first one's port."""
+    from tests.reliability.conftest import start_server, stop_server
+
+    first = start_server(db_url, tmp_path)
+    try:
+        port = first.base.rsplit(":", 1)[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CASEMGR_")}
+        env.update(CASEMGR_DATABASE_URL=db_url, CASEMGR_PORT=port, CASEMGR_WORKERS="1")
+        second = subprocess.run([sys.executable, "-m", "casemgr.cli", "serve"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert second.returncode == 3, second
+        assert "serving on" not in second.stdout
+        assert first.request("GET", "/health").status == 200
+    finally:
+        stop_server(first)

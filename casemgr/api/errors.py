@@ -71,6 +71,10 @@ class LengthRequired(WireError):
     pass
 
 
+class RequestTimeout(WireError):
+    pass
+
+
 class NoCaseFound(WireError):
     """A read by ids found none of them (eGain answers 404)."""
 
@@ -151,6 +155,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     NotAcceptable: E(406, "406-9001", "accept", "NotAcceptable", "Accept names neither application/json nor application/xml"),
     LanguageNotSupported: E(406, "406-100", "language", "NotSupported", "Accept-Language missing (v3) or not one of the 15 codes"),
     domain.StaleCase: E(409, "409-100", "lastModified", "Conflict", "lastModified does not match the case's; details carry the current value"),
+    RequestTimeout: E(408, "408-9001", "body", "Timeout", "Request body did not arrive within the read timeout"),
     LengthRequired: E(411, "411-9001", "body", "LengthRequired", "Body length unknown"),
     domain.PreconditionFailed: E(412, "412-9001", "etag", "PreconditionFailed", "If-Match does not match the case's ETag"),
     BodyTooLarge: E(413, "413-9001", "body", "TooLarge", "Request body over 1 MiB"),

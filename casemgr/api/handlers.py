@@ -14,6 +14,7 @@ from casemgr.api.egain.responses import error_response as egain_error_response
 from casemgr.api.thalamus_v4.responses import error_response as thalamus_error_response
 from casemgr.api.egain_v3.oauth import oauth_error_response
 from casemgr.domain.errors import DomainError
+from casemgr.edge import EDGE_REFUSAL
 from casemgr.service.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -71,12 +72,29 @@ def handle_unexpected(exc: Exception) -> Response:
     return handle_refusal(errors.InternalError("System unable to process the request."))
 
 
+# What the edge (casemgr.edge) found wrong with a body it would not hand on.
+_EDGE_REFUSALS = {
+    "too-large": lambda: errors.BodyTooLarge("Request body exceeds the size limit."),
+    "malformed": lambda: errors.MalformedBody("Request body framing is malformed."),
+    "timeout": lambda: errors.RequestTimeout("Request body did not arrive within the read timeout."),
+}
+
+
+def reject_edge_refusal() -> None:
+    """A body the edge refused is answered first: there is no body to judge,
+    and the client is told why in its API's error shape."""
+    refusal = request.environ.get(EDGE_REFUSAL)
+    if refusal:
+        raise _EDGE_REFUSALS[refusal]()
+
+
 def register_request_guards(app: Flask) -> None:
     """Checks every request passes before any blueprint looks at it. A NUL
     byte is never a credential or a name, so it is refused even before
     authentication (it tells an unauthenticated caller nothing)."""
     from casemgr.api.wire import reject_unstorable_parameters
 
+    app.before_request(reject_edge_refusal)
     app.before_request(reject_unstorable_parameters)
 
 

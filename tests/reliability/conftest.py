@@ -1,4 +1,4 @@
-"""Reliability suites: the real server (gunicorn, several processes) against
+"""Reliability suites: the real server (`casemgr serve`, several processes) against
 real Postgres, with figures printed at the end of the run."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from tests.reliability.figures import FIGURES
 
@@ -36,7 +37,7 @@ def free_port() -> int:
 @dataclass
 class Answer:
     status: int
-    headers: dict
+    headers: Headers  # case-insensitive, as HTTP header names are
     body: bytes
 
     def json(self):
@@ -67,9 +68,9 @@ class Server:
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as response:
-                return Answer(response.status, dict(response.headers), response.read())
+                return Answer(response.status, Headers(response.headers.items()), response.read())
         except urllib.error.HTTPError as error:
-            return Answer(error.code, dict(error.headers), error.read())
+            return Answer(error.code, Headers(error.headers.items()), error.read())
 
     def login(self, user: str = "frank") -> str:
         if user not in self.sessions:
