@@ -4,10 +4,13 @@
 -- a 409 here means a version was lost, never contention.
 --
 -- Set by benchmarks/run.py in the environment:
---   BENCH_KIND      casemgr | floor | bare | helpdesk
+--   BENCH_KIND      casemgr | casemgr-v3 | casemgr-v4-cookie | casemgr-v4-basic
+--                   | floor | bare | helpdesk
 --   BENCH_CASES     comma-separated case ids, one per connection
 --   BENCH_ETAGS     comma-separated current ETags of those cases
---   BENCH_SESSIONS  comma-separated X-egain-session ids (casemgr, floor)
+--   BENCH_SESSIONS  comma-separated credentials, one per connection: the
+--                   X-egain-session (casemgr, floor), the bearer token (v3),
+--                   the session cookie or the Basic pair (v4)
 --   BENCH_TOKEN     DRF token (helpdesk)
 
 local function split(text)
@@ -46,6 +49,31 @@ function request()
       ["X-egain-session"] = session,
       ["If-Match"] = etag,
     }, '{"id":"' .. case_id .. '","subject":"' .. subject .. '"}')
+  elseif kind == "casemgr-v3" then
+    return wrk.format("PATCH", "/core/casemgr/v3/case", {
+      ["Content-Type"] = "application/json",
+      ["Accept"] = "application/json",
+      ["Accept-Language"] = "en-US",
+      ["Authorization"] = "Bearer " .. session,
+      ["If-Match"] = etag,
+    }, '{"id":"' .. case_id .. '","subject":"' .. subject .. '"}')
+  elseif kind == "casemgr-v4-cookie" or kind == "casemgr-v4-basic" then
+    -- The status alternates between two open statuses: every update changes the case.
+    local status = (sent % 2 == 1) and "Pending" or "Open"
+    local headers = {
+      ["Content-Type"] = "application/json",
+      ["Accept"] = "application/json",
+      ["Thalamus-Touchpoint"] = "bench",
+      ["Thalamus-Token"] = "bench-token",
+      ["If-Match"] = etag,
+    }
+    if kind == "casemgr-v4-cookie" then
+      headers["Cookie"] = "thalamus_session=" .. session
+    else
+      headers["Authorization"] = "Basic " .. session
+    end
+    return wrk.format("PUT", "/api/v4/cases/" .. case_id, headers,
+      '{"categoryCode":"Bench","typeCode":"Bench","status":"' .. status .. '"}')
   elseif kind == "bare" then
     return wrk.format("PUT", "/bare/case/" .. case_id, {
       ["Content-Type"] = "application/json",
@@ -60,7 +88,7 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 204 or status == 200 then
+  if status == 204 or status == 200 or status == 201 then
     ok = ok + 1
   elseif status == 409 or status == 412 then
     conflicts = conflicts + 1

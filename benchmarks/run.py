@@ -41,8 +41,10 @@ the embedded server is started with its data under benchmarks/.work/.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
+import urllib.parse
 import os
 import platform
 import shutil
@@ -73,17 +75,26 @@ from casemgr.config import Settings  # noqa: E402
 THREADS_PER_WORKER = Settings().threads
 # django-helpdesk is a WSGI app of its own: served by gunicorn in its venv.
 HELPDESK_GUNICORN_VERSION = "27.0.1"
-from casemgr.service.auth import hash_password  # noqa: E402
+from casemgr.service.credentials import hash_secret  # noqa: E402
+from casemgr.service.passwords import PasswordHashing  # noqa: E402
 
 HELPDESK_VERSION = "2.6.1"
 CASEMGR_DB = "casemgr_bench"
 HELPDESK_DB = "helpdesk_bench"
 PASSWORD = "bench-pass"
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
-TARGETS = ("casemgr", "floor", "bare", "helpdesk")
-SUCCESS = {"casemgr": 204, "floor": 204, "bare": 204, "helpdesk": 200}
+TARGETS = ("casemgr", "casemgr-v3", "casemgr-v4-cookie", "casemgr-v4-basic", "floor", "bare", "helpdesk")
+SUCCESS = {"casemgr": 204, "casemgr-v3": 204, "casemgr-v4-cookie": 201, "casemgr-v4-basic": 201,
+           "floor": 204, "bare": 204, "helpdesk": 200, "casemgr-v12-read": 200, "casemgr-v4-read": 200}
 # Targets that take casemgr's own v12 request (session header, If-Match).
 V12_TARGETS = ("casemgr", "floor")
+# The same edit through the other two APIs, each with its own credential,
+# served by the same casemgr server.
+CASEMGR_TARGETS = ("casemgr", "casemgr-v3", "casemgr-v4-cookie", "casemgr-v4-basic")
+# Reads whose round trips are counted (not timed).
+READ_KINDS = ("casemgr-v12-read", "casemgr-v4-read")
+TOUCHPOINT = {"Thalamus-Touchpoint": "bench", "Thalamus-Token": "bench-token"}
+BENCH_CLIENT = ("bench", "bench-secret")
 
 
 @dataclass
@@ -134,11 +145,19 @@ def via_proxy(url: str, proxy: CountingProxy) -> str:
 def prepare_casemgr_db(url: str, connections: int) -> None:
     """Schema plus one department, statuses and one agent per connection."""
     migrate.upgrade(url)
-    password_hash = hash_password(PASSWORD)
+    password_hash = PasswordHashing("cheapest").hash(PASSWORD)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO department (name) VALUES ('Service')")
         conn.execute("INSERT INTO case_status (name, state, is_initial) VALUES ('Open', 'open', true), "
-                     "('Closed', 'closed', false)")
+                     "('Pending', 'open', false), ('Closed', 'closed', false)")
+        # Thalamus needs a touchpoint and a classification; v3 an OAuth client.
+        conn.execute("INSERT INTO category (code, name, is_system) VALUES ('Bench', 'Bench', false)")
+        conn.execute("INSERT INTO case_type (category_id, code, name) SELECT id, 'Bench', 'Bench' FROM category")
+        conn.execute("INSERT INTO touchpoint (code, token_hash) VALUES (%s, %s)",
+                     (TOUCHPOINT["Thalamus-Touchpoint"], hash_secret(TOUCHPOINT["Thalamus-Token"])))
+        conn.execute("INSERT INTO oauth_client (client_id, secret_hash, scopes) VALUES (%s, %s, %s)",
+                     (BENCH_CLIENT[0], PasswordHashing("cheapest").hash(BENCH_CLIENT[1]),
+                      ["core.casemgr.manage", "app.core.casemgr.manage"]))
         conn.execute("""
             INSERT INTO app_user (login, password_hash, first_name, last_name, home_department_id, licenses, actions)
             SELECT 'bench' || g, %s, 'Bench', 'Agent ' || g, (SELECT id FROM department), '{User}',
@@ -152,10 +171,12 @@ def load_cases(url: str, n: int) -> None:
         conn.execute("TRUNCATE support_case, case_history, case_relation, case_custom_value, case_comment "
                      "RESTART IDENTITY CASCADE")
         conn.execute("""
-            INSERT INTO support_case (department_id, status_id, severity, subject, description)
+            INSERT INTO support_case (department_id, status_id, severity, subject, description, category_id,
+                                      case_type_id)
             SELECT (SELECT id FROM department), (SELECT id FROM case_status WHERE name = 'Open'),
                    (ARRAY['urgent','high','medium','low']::case_severity[])[1 + g %% 4],
-                   'Case ' || g, 'Generated case number ' || g
+                   'Case ' || g, 'Generated case number ' || g,
+                   (SELECT id FROM category), (SELECT id FROM case_type)
             FROM generate_series(1, %s) g""", (n,))
         conn.execute("VACUUM ANALYZE support_case")
 
@@ -280,34 +301,52 @@ class Server:
 
 
 class Client:
-    """Sequential chained edits over one keep-alive connection."""
+    """Sequential chained requests over one keep-alive connection."""
 
-    def __init__(self, target: str, port: int, case_id: int, etag: str | None, session: str | None):
-        self.target, self.case_id, self.etag, self.session = target, case_id, etag, session
+    def __init__(self, target: str, port: int, case_id: int, etag: str | None, credential: str | None):
+        self.target, self.case_id, self.etag, self.credential = target, case_id, etag, credential
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         self.sent = 0
 
     def edit(self) -> int:
         self.sent += 1
-        subject = f"calibration {self.sent}"
-        if self.target in V12_TARGETS:
-            method, path = "PUT", "/ws/v12/interaction/case"
-            body = {"id": str(self.case_id), "subject": subject}
-            headers = {"X-egain-session": self.session, "If-Match": self.etag, "Accept": "application/json"}
-        elif self.target == "bare":
-            method, path, body, headers = "PUT", f"/bare/case/{self.case_id}", {"subject": subject}, {
-                "If-Match": self.etag}
-        else:
-            method, path, body = "PATCH", f"/api/tickets/{self.case_id}/", {"title": subject}
-            headers = {"Authorization": f"Token {TOKEN}"}
-        headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, json.dumps(body), headers)
+        method, path, body, headers = request_for(self.target, self.case_id, self.credential, self.etag, self.sent)
+        self.conn.request(method, path, json.dumps(body) if body is not None else None, headers)
         response = self.conn.getresponse()
         response.read()
         self.etag = response.getheader("ETag") or self.etag
         if response.status != SUCCESS[self.target]:
             raise RuntimeError(f"{self.target}: {method} {path} answered {response.status}")
         return response.status
+
+
+def request_for(target: str, case_id: int, credential: str | None, etag: str | None, sent: int):
+    """One request of a target, as edit.lua sends it too."""
+    subject = f"calibration {sent}"
+    json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    thalamus_body = {"categoryCode": "Bench", "typeCode": "Bench", "status": "Pending" if sent % 2 else "Open"}
+    if target in V12_TARGETS:
+        return "PUT", "/ws/v12/interaction/case", {"id": str(case_id), "subject": subject}, {
+            **json_headers, "X-egain-session": credential, "If-Match": etag}
+    if target == "casemgr-v3":
+        return "PATCH", "/core/casemgr/v3/case", {"id": str(case_id), "subject": subject}, {
+            **json_headers, "Accept-Language": "en-US", "Authorization": f"Bearer {credential}", "If-Match": etag}
+    if target == "casemgr-v4-cookie":
+        return "PUT", f"/api/v4/cases/{case_id}", thalamus_body, {
+            **json_headers, **TOUCHPOINT, "Cookie": f"thalamus_session={credential}", "If-Match": etag}
+    if target == "casemgr-v4-basic":
+        return "PUT", f"/api/v4/cases/{case_id}", thalamus_body, {
+            **json_headers, **TOUCHPOINT, "Authorization": f"Basic {credential}", "If-Match": etag}
+    if target == "casemgr-v12-read":
+        return "GET", f"/ws/v12/interaction/case/{case_id}", None, {**json_headers, "X-egain-session": credential}
+    if target == "casemgr-v4-read":
+        return "GET", f"/api/v4/cases/{case_id}", None, {
+            **json_headers, **TOUCHPOINT, "Cookie": f"thalamus_session={credential}"}
+    if target == "bare":
+        return "PUT", f"/bare/case/{case_id}", {"subject": subject}, {"Content-Type": "application/json",
+                                                                       "If-Match": etag}
+    return "PATCH", f"/api/tickets/{case_id}/", {"title": subject}, {
+        "Content-Type": "application/json", "Authorization": f"Token {TOKEN}"}
 
 
 def login(port: int, user: str) -> str:
@@ -321,12 +360,34 @@ def login(port: int, user: str) -> str:
     return response.getheader("X-egain-session")
 
 
+def credentials_for(kind: str, port: int, user: str) -> str:
+    """What a connection of ``kind`` authenticates with, for one bench agent."""
+    if kind in ("casemgr", "floor", "casemgr-v12-read"):
+        return login(port, user)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    if kind == "casemgr-v3":
+        conn.request("POST", "/oauth2/token", urllib.parse.urlencode({
+            "grant_type": "password", "username": user, "password": PASSWORD,
+            "client_id": BENCH_CLIENT[0], "client_secret": BENCH_CLIENT[1]}),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        return json.loads(response.read())["access_token"]
+    if kind in ("casemgr-v4-cookie", "casemgr-v4-read"):
+        conn.request("POST", "/api/v4/signin", json.dumps({"principal": user, "password": PASSWORD}),
+                     {"Content-Type": "application/json", **TOUCHPOINT})
+        response = conn.getresponse()
+        response.read()
+        cookie = response.getheader("Set-Cookie") or ""
+        return cookie.split(";", 1)[0].split("=", 1)[1]
+    return base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
+
+
 # -- measurements -------------------------------------------------------------
 
 def measure_round_trips(target, db_url, proxy, args, helpdesk, case_id, etag, session) -> tuple[float, int]:
     """Round trips per request, from sequential requests through the proxy."""
     warmup, measured = (1, 2) if target == "helpdesk" else (30, 100)
-    server = Server(target, via_proxy(db_url, proxy), args, helpdesk)
+    server = Server(server_kind(target), via_proxy(db_url, proxy), args, helpdesk)
     try:
         client = Client(target, server.port, case_id, etag, session)
         for _ in range(warmup):
@@ -350,8 +411,13 @@ def run_wrk(target, port, duration, timeout, cases, etags, sessions, connections
     return json.loads(line.removeprefix("BENCH_RESULT "))
 
 
+def server_kind(target: str) -> str:
+    """Every casemgr target is served by casemgr itself."""
+    return "casemgr" if target.startswith("casemgr") else target
+
+
 def measure_throughput(target, db_url, args, helpdesk, cases, sessions, n) -> Result:
-    server = Server(target, db_url, args, helpdesk)
+    server = Server(server_kind(target), db_url, args, helpdesk)
     result = Result(n=n, target=target)
     try:
         etags = current_etags(db_url, cases) if target != "helpdesk" else [""] * len(cases)
@@ -460,15 +526,20 @@ def ratios(results: list[Result], sizes: list[int]) -> str:
             lines.append(f"| casemgr / floor edits/s, N={n:,} | {c / f:.2f} | — |")
         if c and h:
             lines.append(f"| casemgr / django-helpdesk edits/s, N={n:,} | {c / h:,.0f} | ≥ 10 at 10,000 |")
+        for other in CASEMGR_TARGETS[1:]:
+            o = value(n, other)
+            if c and o:
+                lines.append(f"| {other} / casemgr (v12) edits/s, N={n:,} | {o / c:.2f} | ≥ 0.9 |")
     small = by.get((sizes[0], "casemgr"))
     for n in sizes[1:]:
         large = by.get((n, "casemgr"))
         if small and large and small.p50_ms and large.p50_ms:
             lines.append(f"| casemgr p50 at N={n:,} / p50 at N={sizes[0]:,} | {large.p50_ms / small.p50_ms:.2f}"
                          f" | ≤ 1.2 at 1,000,000 |")
-    trips = by.get((sizes[0], "casemgr"))
-    if trips and trips.round_trips is not None:
-        lines.append(f"| casemgr database round trips per edit | {trips.round_trips:.1f} | ≤ 3 |")
+    for target in CASEMGR_TARGETS:
+        trips = by.get((sizes[0], target))
+        if trips and trips.round_trips is not None:
+            lines.append(f"| {target} database round trips per edit | {trips.round_trips:.1f} | ≤ 2 |")
     return "\n".join(lines)
 
 
@@ -512,6 +583,24 @@ def update_readme(report: str, argv: list[str]) -> None:
 
 # -- main -----------------------------------------------------------------------
 
+READ_LABELS = {"casemgr-v12-read": "v12 GET case (session)", "casemgr-v4-read": "Thalamus GET case (cookie)"}
+
+
+def credentials_of(target: str, known: dict[str, list[str]], casemgr_url: str, args) -> list[str]:
+    """One credential per connection for a casemgr target (got once, from
+    a casemgr server started for it), none for the others."""
+    if not target.startswith("casemgr") and target not in V12_TARGETS:
+        return []
+    kind = "casemgr" if target == "floor" else target
+    if kind not in known:
+        server = Server("casemgr", casemgr_url, args, None)
+        try:
+            known[kind] = [credentials_for(kind, server.port, f"bench{i + 1}") for i in range(args.connections)]
+        finally:
+            server.stop()
+    return known[kind]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="Postgres server to use (default: CASEMGR_DATABASE_URL, else embedded)")
@@ -553,8 +642,9 @@ def main(argv=None) -> int:
     params = psycopg.conninfo.conninfo_to_dict(casemgr_url)
     proxy = CountingProxy(params.get("host") or "/var/run/postgresql", int(params.get("port") or 5432)).start()
 
-    sessions: list[str] = []
+    credentials: dict[str, list[str]] = {}
     results: list[Result] = []
+    read_trips: dict[str, float] = {}
     for n in sizes:
         log(f"N={n:,}: loading cases" + (" and tickets" if helpdesk and n <= args.helpdesk_max_n else ""))
         load_cases(casemgr_url, n)
@@ -568,12 +658,7 @@ def main(argv=None) -> int:
                                                                 f"see --helpdesk-max-n"))
                 continue
             url = helpdesk_url if target == "helpdesk" else casemgr_url
-            if target in V12_TARGETS and not sessions:
-                server = Server("casemgr", casemgr_url, args, None)
-                try:
-                    sessions = [login(server.port, f"bench{i + 1}") for i in range(args.connections)]
-                finally:
-                    server.stop()
+            sessions = credentials_of(target, credentials, casemgr_url, args)
             etag = current_etags(url, cases[:1])[0] if target != "helpdesk" else None
             log(f"N={n:,} {target}: counting round trips")
             trips, new_connections = measure_round_trips(target, url, proxy, args, helpdesk, cases[0], etag,
@@ -585,6 +670,11 @@ def main(argv=None) -> int:
             results.append(result)
             log(f"N={n:,} {target}: {result.edits_per_s:,.1f} edits/s, p50 {result.p50_ms:.2f} ms, "
                 f"p99 {result.p99_ms:.2f} ms, 409 {result.conflict_rate:.1%}, {trips:.1f} round trips/edit")
+        if "casemgr" in targets and not read_trips:
+            for kind in READ_KINDS:
+                log(f"N={n:,} {kind}: counting round trips")
+                read_trips[kind], _ = measure_round_trips(kind, casemgr_url, proxy, args, None, cases[0], None,
+                                                          credentials_of(kind, credentials, casemgr_url, args)[0])
     proxy.stop()
 
     elapsed = time.monotonic() - started
@@ -598,6 +688,8 @@ def main(argv=None) -> int:
         f"requests. Load average: {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it.",
         table(results),
         ratios(results, [n for n in sizes]),
+        "Round trips per read (sequential, the first N): " + ", ".join(
+            f"{READ_LABELS[kind]} {trips:.1f}" for kind, trips in read_trips.items()),
         f"Total run time: {elapsed / 60:.1f} min.",
     ])
     problems = [f"N={r.n:,} {r.target}: {r.other} requests neither succeeded nor got 409 (see benchmarks/.work/logs)"

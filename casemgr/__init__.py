@@ -39,11 +39,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     from casemgr.api.handlers import register_error_handlers, register_request_guards
     from casemgr.api.request_log import register_request_logging
     from casemgr.api.system_root import SystemContextRoot
-    from casemgr.service.auth import SessionPolicy, SessionService
     from casemgr.service.cases import CaseService
     from casemgr.service.creation import CaseCreationService
-    from casemgr.service.touchpoints import TouchpointService
-    from casemgr.service.tokens import TokenService
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -61,17 +58,15 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         app.config.update(test_config)
 
     database = _database(settings)
-    unit_of_work = database.unit_of_work
+    auth = _authentication(settings, database.unit_of_work)
     app.extensions["casemgr"] = Services(
-        cases=CaseService(unit_of_work),
-        sessions=SessionService(unit_of_work, SessionPolicy(
-            idle_seconds=settings.session_idle_minutes * 60,
-            lifetime_seconds=settings.session_lifetime_minutes * 60,
-            max_per_user=settings.max_sessions_per_user,
-        )),
-        tokens=TokenService(unit_of_work, settings.token_lifetime_seconds),
-        creation=CaseCreationService(unit_of_work),
-        touchpoints=TouchpointService(unit_of_work),
+        cases=CaseService(auth.authenticator),
+        sessions=auth.sessions,
+        tokens=auth.tokens,
+        creation=CaseCreationService(auth.authenticator),
+        auth=auth.authenticator,
+        tags=auth.tags,
+        trusted_proxies=parse_networks(settings.trusted_proxies),
         is_ready=database.is_ready,
     )
     app.extensions["casemgr.database"] = database
@@ -94,6 +89,45 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     register_request_logging(app)
     app.wsgi_app = SystemContextRoot(app.wsgi_app)
     return app
+
+
+def _authentication(settings: Settings, unit_of_work):
+    """Everything that checks credentials, wired once: the tags of issued
+    credentials, password hashing and throttling, sessions and tokens."""
+    from types import SimpleNamespace
+
+    from casemgr.service.auth import Authenticator, SessionPolicy, SessionService
+    from casemgr.service.credentials import CredentialTags
+    from casemgr.service.passwords import PasswordChecker, PasswordHashing, ThrottlePolicy
+    from casemgr.service.tokens import TokenService
+
+    def load_key() -> bytes:
+        with unit_of_work() as uow:
+            return uow.auth.server_key()
+
+    tags = CredentialTags(load_key)
+    passwords = PasswordChecker(
+        unit_of_work,
+        PasswordHashing(settings.password_hash_profile, settings.password_hash_concurrency),
+        ThrottlePolicy(settings.throttle_window_seconds, settings.throttle_per_account_and_address,
+                       settings.throttle_per_account, settings.throttle_per_address),
+        tags,
+    )
+    policy = SessionPolicy(idle_seconds=settings.session_idle_minutes * 60,
+                           lifetime_seconds=settings.session_lifetime_minutes * 60,
+                           max_per_principal=settings.max_sessions_per_user)
+    authenticator = Authenticator(unit_of_work, policy, passwords)
+    return SimpleNamespace(
+        tags=tags, authenticator=authenticator,
+        sessions=SessionService(unit_of_work, policy, passwords, tags, authenticator),
+        tokens=TokenService(unit_of_work, settings.token_lifetime_seconds, passwords, tags),
+    )
+
+
+def parse_networks(text: str):
+    import ipaddress
+
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
 def _database(settings: Settings):

@@ -44,6 +44,14 @@ class Settings:
     lock_timeout_ms: int = 2000
     log_level: str = "INFO"
     password_hash_profile: str = "rfc9106-low-memory"
+    password_hash_concurrency: int = 1
+    throttle_window_seconds: int = 15 * 60
+    throttle_per_account_and_address: int = 10
+    throttle_per_account: int = 100
+    throttle_per_address: int = 100
+    # Comma-separated addresses or networks of the proxies whose
+    # X-Forwarded-For is believed (the client address throttling counts by).
+    trusted_proxies: str = ""
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 # environ key: why the edge refused the body ("too-large", "malformed", "timeout").
 EDGE_REFUSAL = "casemgr.edge.refusal"
+# Response header the app sets to have its answer held back this many
+# seconds (on the event loop, no thread waits); the edge removes it.
+HOLD_HEADER = "X-Casemgr-Hold"
+_HOLD = HOLD_HEADER.lower().encode("latin-1")
 
 WsgiApp = Callable[[dict, Callable], Any]
 
@@ -81,6 +85,9 @@ class BufferedWsgiBridge:
             # The rest of the body is still on the wire, or the framing is
             # broken: this connection carries no further request.
             headers.append((b"connection", b"close"))
+        hold = _held(headers)
+        if hold:
+            await asyncio.sleep(hold)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
@@ -142,6 +149,15 @@ class BufferedWsgiBridge:
         return (int(status.split(" ", 1)[0]),
                 [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers],
                 b"".join(written))
+
+
+def _held(headers: list[tuple[bytes, bytes]]) -> float:
+    """The hold the app asked for, removed from the headers."""
+    for index, (name, value) in enumerate(headers):
+        if name == _HOLD:
+            del headers[index]
+            return float(value)
+    return 0.0
 
 
 def _content_length(scope: dict) -> int | None:

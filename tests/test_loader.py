@@ -13,7 +13,8 @@ import yaml
 from psycopg import sql
 
 from casemgr.db.loader import LoadError, load_data, load_file
-from casemgr.service.auth import hash_secret, password_matches
+from casemgr.service.credentials import hash_secret
+from casemgr.service.passwords import PasswordHashing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SPEC_EXAMPLE = FIXTURES / "spec_example.yaml"
@@ -111,7 +112,7 @@ def test_the_demo_dataset_loads(empty_db_url):
     assert 1001 in related
     assert fetch(empty_db_url, "SELECT count(*) FROM support_case WHERE due_date <= now()") == [(0,)]
     [(frank_hash,)] = fetch(empty_db_url, "SELECT password_hash FROM app_user WHERE login = 'frank'")
-    assert password_matches(frank_hash, "frank-pass")
+    assert PasswordHashing("cheapest").matches(frank_hash, "frank-pass")
     assert fetch(empty_db_url, "SELECT token_hash FROM touchpoint WHERE code = 'web'") == [(hash_secret("web-token"),)]
 
 

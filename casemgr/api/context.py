@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from casemgr.service.auth import SessionService
+from casemgr.service.auth import Authenticator, SessionService
 from casemgr.service.cases import CaseService
 from casemgr.service.creation import CaseCreationService
+from casemgr.service.credentials import CredentialTags
 from casemgr.service.tokens import TokenService
-from casemgr.service.touchpoints import TouchpointService
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,9 @@ class Services:
     sessions: SessionService
     tokens: TokenService
     creation: CaseCreationService
-    touchpoints: TouchpointService
+    auth: Authenticator
+    tags: CredentialTags
+    trusted_proxies: tuple  # ip networks whose X-Forwarded-For is believed
     is_ready: object  # () -> bool: the database answers
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casemgr.domain import errors as domain
-from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
+from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, PasswordChecksBusy, ServiceUnavailable
 
 
 class WireError(Exception):
@@ -115,6 +115,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     MalformedBody: E(400, "400-9002", "body", "Malformed", "Request body does not parse (JSON or XML)"),
     MissingElement: E(400, "400-9003", "{attribute}", "Required", "A required element is missing"),
     UnsupportedElement: E(400, "400-9004", "{attribute}", "Unsupported", "Unsupported element in the request body"),
+    domain.NotChangeableWhenClosed: E(400, "400-9004", "{attribute}", "Unsupported", "Unsupported element in the request body"),
     domain.NothingToChange: E(400, "400-9005", "body", "NothingToChange", "No attribute besides id and lastModified"),
     domain.CaseNotFound: E(400, "400-9006", "case", "invalidId", "Case does not exist"),
     domain.CaseNotOpen: E(400, "400-9007", "case", "CaseNotOpen", "Case is not open"),
@@ -149,6 +150,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     domain.RelatedCaseNotPermitted: E(403, "403-9005", "relatedCases", "NotPermitted", "Related case is outside the user's reach"),
     domain.SessionLimitReached: E(403, "403-9006", "session", "LimitReached", "User already holds the maximum number of sessions"),
     domain.ScopeNotGranted: E(403, "403-197", "token", "ScopeNotGranted", "Token lacks the scope the call needs"),
+    domain.TooManyFailedAttempts: E(429, "429-9001", "principal", "TooManyAttempts", "Too many failed credential checks; retry after the seconds in Retry-After"),
     NoCaseFound: E(404, "404-9001", "case", "invalidId", "None of the requested cases was found"),
     RouteNotFound: E(404, "404-9002", "path", "NotFound", "No such resource"),
     MethodNotAllowed: E(405, "405-9001", "method", "NotAllowed", "Method not allowed on this resource"),
@@ -163,6 +165,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     InternalError: E(500, "500-100", "system", "InternalError", "System unable to process the request"),
     ServiceUnavailable: E(503, "503-9001", "system", "Unavailable", "Database unavailable; retry shortly"),
     CaseBusy: E(503, "503-9002", "case", "Busy", "Case locked by another request for too long; retry"),
+    PasswordChecksBusy: E(503, "503-9004", "system", "PasswordChecksBusy", "Too many password checks in progress; retry shortly"),
     CommitOutcomeUnknown: E(503, "503-9003", "system", "OutcomeUnknown", "Connection lost while committing: the change may or may not be saved; re-read before retrying"),
 }
 
@@ -173,3 +176,11 @@ def entry_for(exc: Exception) -> ErrorEntry:
         if cls in ERROR_TABLE:
             return ERROR_TABLE[cls]
     return ERROR_TABLE[InternalError]
+
+
+def retry_after(exc: Exception) -> dict[str, str]:
+    """When to try again, as a header: a throttled credential check says how
+    long; an unavailable database or a busy case, a second."""
+    if isinstance(exc, domain.TooManyFailedAttempts):
+        return {"Retry-After": str(exc.facts["retry_after"])}
+    return {"Retry-After": "1"} if entry_for(exc).status == 503 else {}

@@ -14,8 +14,8 @@ from casemgr.api.egain.responses import error_response as egain_error_response
 from casemgr.api.thalamus_v4.responses import error_response as thalamus_error_response
 from casemgr.api.egain_v3.oauth import oauth_error_response
 from casemgr.domain.errors import DomainError
-from casemgr.edge import EDGE_REFUSAL
-from casemgr.service.errors import ServiceUnavailable
+from casemgr.edge import EDGE_REFUSAL, HOLD_HEADER
+from casemgr.service.errors import PasswordChecksBusy, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,13 @@ _HTTP_STATUS_ERRORS = {
 
 
 def handle_refusal(exc: Exception) -> Response:
-    return renderer_for_path(request.path)(exc)
+    response = renderer_for_path(request.path)(exc)
+    if isinstance(exc, PasswordChecksBusy):
+        # Answered after a second by the edge, on its event loop: a client
+        # that loops on turned-away logins cannot spin the CPU everyone
+        # else's requests need, and no thread waits for it.
+        response.headers[HOLD_HEADER] = "1"
+    return response
 
 
 def handle_http_exception(exc: HTTPException) -> Response:

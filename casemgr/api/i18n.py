@@ -70,6 +70,8 @@ USER_MESSAGES: dict[str, str] = {
     "409-100": "Someone else changed the case in the meantime. Reload it and try again.",
     "408-9001": "The request did not arrive in time. Please try again.",
     "411-9001": "The size of the request is unknown.",
+    "429-9001": "Too many failed attempts. Please wait and try again.",
+    "503-9004": "The service is checking many passwords right now. Please try again in a moment.",
     "412-9001": "Someone else changed the case in the meantime. Reload it and try again.",
     "413-9001": "The request is too large.",
     "415-9001": "The request format is not supported.",

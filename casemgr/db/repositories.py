@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from casemgr.db.jsonvalues import columns_to_jsonb, parse_timestamp, to_jsonb
-from casemgr.db.statements import Statements
+from casemgr.db.statements import Pending, Statements
 from casemgr.domain.model import (
     Actor,
     CaseState,
@@ -25,6 +25,7 @@ from casemgr.domain.model import (
     is_given,
 )
 from casemgr.domain.readmodel import CaseView, Comment, CustomValue
+from casemgr.service.credentials import hash_secret
 
 def given_or_none(value: Any) -> Any:
     """A command attribute as a query parameter: NULL when not mentioned."""
@@ -53,12 +54,12 @@ class PgCaseRepository(NamedQueries):
         self.statements.queue("lock_cases", {"ids": case_ids})
 
     def load_edit_facts(self, cmd: EditCase, actor: Actor | None) -> EditFacts:
-        """``actor`` is read only for an edit that needs reference facts
-        (``EditCase.needs_reference_facts``): its home department."""
+        """``actor`` is given only for an edit whose facts depend on it
+        (``EditCase.facts_depend_on_actor``): its home department."""
         if not cmd.needs_reference_facts():
             row = self._one("get_case_edit_facts", {"case_id": cmd.case_id})
             return EditFacts(now=row["now"], case=case_state_from_json(row["case_row"]))
-        home = actor.user.home_department_id if actor.user else None
+        home = actor.user.home_department_id if actor is not None and actor.user else None
         row = self._one("get_edit_facts", {
             "case_id": cmd.case_id,
             "owner_id": given_or_none(cmd.owner_id),
@@ -122,6 +123,12 @@ class PgCaseRepository(NamedQueries):
     def case_views(self, case_ids: list[int]) -> list[CaseView]:
         return [case_view_from_row(r) for r in self._all("get_case_views", {"ids": case_ids})]
 
+    def queue_case_view(self, case_id: int) -> Callable[[], CaseView | None]:
+        """The case's view, read with the next batch (the one that commits,
+        after the writes queued before it)."""
+        pending = self.statements.queue_read("get_case_views", {"ids": [case_id]})
+        return lambda: case_view_from_row(pending.row()) if pending.row() else None
+
     def case_state(self, case_id: int) -> CaseState | None:
         row = self._one("get_case_facts", {"case_id": case_id})
         return case_state_from_json(row["case_row"]) if row else None
@@ -134,22 +141,48 @@ class PgCaseRepository(NamedQueries):
 
 
 class PgAuthRepository(NamedQueries):
-    def user_login(self, login_or_email: str) -> dict | None:
-        return self._one("get_user_login", {"principal": login_or_email})
+    # -- resolving credentials (sql/queries/credentials.sql) --------------
 
-    def customer_login(self, email: str) -> dict | None:
-        return self._one("get_customer_login", {"principal": email})
+    def queue_session(self, token_hash: bytes, api: str, idle_s: int, lifetime_s: int, relaxed: bool) -> Resolution:
+        return Resolution(self.statements.queue_read("resolve_session", {
+            "token_hash": token_hash, "api": api, "idle_s": idle_s, "lifetime_s": lifetime_s, "relaxed": relaxed,
+        }))
+
+    def queue_token(self, token_hash: bytes, scopes: list[str]) -> Resolution:
+        return Resolution(self.statements.queue_read("resolve_token", {"token_hash": token_hash, "scopes": scopes}))
+
+    def queue_password_principal(self, verified, throttle: dict) -> Resolution:
+        return Resolution(self.statements.queue_read("resolve_password_principal", {
+            **throttle, "user_id": verified.user_id, "customer_id": verified.customer_id,
+            "password_hash": verified.password_hash,
+        }))
+
+    def queue_touchpoint(self, touchpoint) -> Pending:
+        return self.statements.queue_read("resolve_touchpoint", {
+            "code": touchpoint.code, "token_hash": hash_secret(touchpoint.token)})
+
+    def password_candidates(self, principal: str, throttle: dict) -> dict:
+        return self._one("get_password_candidates", {**throttle, "principal": principal})
+
+    def record_credential_failure(self, throttle: dict) -> None:
+        self.statements.queue("record_credential_failure", throttle)
+
+    def server_key(self) -> bytes:
+        return bytes(self._one("get_server_key", {})["key"])
+
+    # -- sessions and tokens ------------------------------------------------
 
     def create_session(self, token_hash: bytes, api: str, user_id, customer_id) -> None:
         self.statements.queue("create_session", {
             "token_hash": token_hash, "api": api, "user_id": user_id, "customer_id": customer_id,
         })
 
-    def user_sessions(self, user_id: int, api: str) -> list[dict]:
-        return self._all("lock_user_sessions", {"user_id": user_id, "api": api})
-
-    def oauth_client(self, client_id: str) -> dict | None:
-        return self._one("get_oauth_client", {"client_id": client_id})
+    def lock_sessions_of(self, user_id: int | None, customer_id: int | None, api: str) -> list[dict]:
+        """The principal's sessions of ``api``, oldest first, with the
+        principal locked: counted in a statement of their own, after the lock."""
+        params = {"user_id": user_id, "customer_id": customer_id, "api": api}
+        self.statements.queue("lock_session_holder", params)
+        return self._all("live_sessions_of", params)
 
     def create_token(self, token_hash: bytes, client_id: str, user_id, scope: str, lifetime_s: int) -> None:
         self.statements.queue("create_oauth_token", {
@@ -157,46 +190,33 @@ class PgAuthRepository(NamedQueries):
             "scope": scope, "lifetime_s": lifetime_s,
         })
 
-    def live_token(self, token_hash: bytes) -> dict | None:
-        return self._one("get_live_oauth_token", {"token_hash": token_hash})
-
     def purge_expired_tokens(self) -> None:
         self.statements.queue("purge_expired_oauth_tokens")
 
     def purge_expired(self, idle_s: int, lifetime_s: int) -> None:
         self.statements.queue("purge_expired_sessions", {"idle_s": idle_s, "lifetime_s": lifetime_s})
 
-    def delete_session(self, token_hash: bytes) -> bool:
-        return self.statements.run("delete_session", {"token_hash": token_hash}) > 0
+    def delete_session(self, token_hash: bytes) -> None:
+        self.statements.queue("delete_session", {"token_hash": token_hash})
 
-    def session_actor(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int) -> dict | None:
-        """The live session, now used, with its user's facts (``user``) or
-        its customer (``customer``); None when it is unknown or expired."""
-        return session_from_row(self._one("session_actor", {
-            "token_hash": token_hash, "api": api, "idle_s": idle_limit_s, "lifetime_s": lifetime_s,
-        }))
 
-    def session_actor_locking_cases(self, token_hash: bytes, api: str, idle_limit_s: int, lifetime_s: int,
-                                    case_ids: list[int]) -> Callable[[], dict | None]:
-        """``session_actor`` and ``lock_cases`` in one statement, queued: the
-        locks are taken only when the session is live. Sent with the next
-        read; the returned function answers the session (sending what is
-        queued, if it has not been sent yet)."""
-        pending = self.statements.queue_read("session_actor_locking_cases", {
-            "token_hash": token_hash, "api": api, "idle_s": idle_limit_s, "lifetime_s": lifetime_s,
-            "ids": case_ids,
-        })
-        return lambda: session_from_row(pending.row())
+class Resolution:
+    """A queued credential check's answer, as the service reads it: the
+    user's facts or the customer, the token's scope and client, and how long
+    a password's attempts are throttled."""
+
+    __slots__ = ("_pending",)
+
+    def __init__(self, pending: Pending):
+        self._pending = pending
+
+    def row(self) -> dict:
+        row = self._pending.row()
+        return {"user": user_facts_from_json(row["user_row"]), "customer": row["customer_row"],
+                "scope": row["scope"], "client_id": row["client_id"], "retry_after": row["retry_after"]}
 
 
 # -- row -> domain ----------------------------------------------------------
-
-def session_from_row(row: dict | None) -> dict | None:
-    if row is None:
-        return None
-    return {"user_id": row["user_id"], "customer_id": row["customer_id"],
-            "user": user_facts_from_json(row["user_row"]), "customer": row["customer_row"]}
-
 
 def user_facts_from_json(row: dict | None) -> UserFacts | None:
     if row is None:

@@ -1,4 +1,4 @@
-"""Thalamus v4 storage: touchpoints, new cases and the category catalogue."""
+"""Thalamus v4 storage: new cases and the category catalogue."""
 
 from __future__ import annotations
 
@@ -19,10 +19,6 @@ from casemgr.domain.readmodel import CaseTypeView, CategoryView
 
 
 class PgThalamusRepository(NamedQueries):
-    def touchpoint_token_hash(self, code: str) -> bytes | None:
-        row = self._one("get_touchpoint_token_hash", {"code": code})
-        return bytes(row["token_hash"]) if row else None
-
     def load_creation_facts(self, cmd: CreateCase) -> CreationFacts:
         row = self._one("get_creation_facts", {
             "category_code": cmd.category_code or None,

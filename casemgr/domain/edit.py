@@ -41,6 +41,7 @@ from casemgr.domain.versions import etag_for, next_last_modified, to_millis
 def check_request(cmd: EditCase) -> None:
     """Rules that need no stored fact: 3, 6, 7 and the request's own link count."""
     check_something_to_change(cmd)
+    check_closed_case_changes(cmd)
     check_text_lengths(cmd)
     check_severity(cmd)
     check_link_lists(cmd)
@@ -50,6 +51,16 @@ def check_something_to_change(cmd: EditCase) -> None:
     """Rule 3: at least one attribute besides id and lastModified."""
     if not cmd.mentions_anything():
         raise errors.NothingToChange("At least one attribute of the case must be provided for modification.")
+
+
+def check_closed_case_changes(cmd: EditCase) -> None:
+    """A closed case may have only its custom attributes changed (eGain's
+    editClosedCase); everything else waits until it is reopened."""
+    if cmd.state_requirement is StateRequirement.CLOSED:
+        beyond = cmd.attributes_beyond_custom()
+        if beyond:
+            raise errors.NotChangeableWhenClosed(
+                f"Only customAttributes may change on a closed case, not '{beyond[0]}'.", attribute=beyond[0])
 
 
 def check_text_lengths(cmd: EditCase) -> None:
@@ -104,7 +115,7 @@ def check_link_lists(cmd: EditCase) -> None:
 def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
     """Apply every rule in precedence order; return what to write."""
     case = require_case(cmd.case_id, facts.case)
-    permissions.check_may_touch_case(actor, case, cmd.required_action)
+    permissions.check_may_touch_case(actor, case, cmd.action_needed)
     check_state(cmd, case)
     check_version(cmd, case)
 

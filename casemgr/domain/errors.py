@@ -185,3 +185,13 @@ class SessionLimitReached(DomainError):
 
 class ScopeNotGranted(DomainError):
     """An OAuth token without the scope the call needs."""
+
+
+class TooManyFailedAttempts(DomainError):
+    """Too many failed credential checks for an account or from an address
+    within the throttle's window; ``retry_after`` says in how many seconds
+    the next attempt is checked again."""
+
+
+class NotChangeableWhenClosed(DomainError):
+    """A closed case may have only its custom attributes changed."""

@@ -114,7 +114,8 @@ class EditCase:
     expected_last_modified: datetime | None = None
     expected_etag: str | None = None
     state_requirement: StateRequirement = StateRequirement.OPEN
-    required_action: str = "Edit Case"
+    # None: the action the state requirement implies (``action_needed``).
+    required_action: str | None = None
     due_date: datetime | None | _Unset = UNSET
     owner_id: int | _Unset = UNSET
     severity: str | _Unset = UNSET
@@ -134,6 +135,25 @@ class EditCase:
 
     TEXT_ATTRIBUTES = ("subject", "description", "solution")
 
+    @property
+    def action_needed(self) -> str:
+        """The action a user needs for this edit: a closed case's custom
+        attributes are changed with Manage Closed Case, anything else with
+        Edit Case, unless the use case names another (Close Case)."""
+        if self.required_action is not None:
+            return self.required_action
+        return "Manage Closed Case" if self.state_requirement is StateRequirement.CLOSED else "Edit Case"
+
+    def attributes_beyond_custom(self) -> list[str]:
+        """The attributes mentioned besides custom attributes (what a closed
+        case may not have changed)."""
+        named = {name: getattr(self, name) for name in (
+            "due_date", "owner_id", "severity", "subject", "description", "solution", "category_code",
+            "type_code", "status_name", "resolution_name", "case_data")}
+        mentioned = [name for name, value in named.items() if is_given(value)]
+        mentioned += [name for name in ("link", "unlink", "comments") if getattr(self, name)]
+        return mentioned
+
     def mentions_anything(self) -> bool:
         singles = (
             self.due_date, self.owner_id, self.severity, self.subject, self.description,
@@ -151,6 +171,12 @@ class EditCase:
         the case and the time."""
         singles = (self.owner_id, self.category_code, self.type_code, self.status_name, self.resolution_name)
         return any(is_given(v) for v in singles) or bool(self.link or self.unlink or self.custom_attributes)
+
+    def facts_depend_on_actor(self) -> bool:
+        """Only a link's reach depends on who edits (the departments sharing
+        with the actor's home department): every other edit's facts are read
+        in the same message as its credential check."""
+        return bool(self.link)
 
     def ids_to_lock(self) -> list[int]:
         """Every case whose related-case count the edit may change, in the

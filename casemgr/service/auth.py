@@ -1,221 +1,217 @@
-"""Logins and sessions (eGain X-egain-session, Thalamus cookie).
+"""Who sends a request: credentials resolved inside the use case, and logins.
 
-Session ids are 32 random bytes; only their SHA-256 is stored, so a copy of
-the table opens no session. A fast hash is right here: the ids are random and
-long, unlike passwords, which are hashed with Argon2.
+``Authenticator.queue`` puts a request's credential checks into the unit of
+work's next message to Postgres, ahead of whatever the use case sends (for
+an edit, the locks and the facts), through one live-credential query per
+kind (``sql/queries/credentials.sql``): a session (v12, the Thalamus cookie),
+a bearer token (v3), a verified password (Thalamus HTTP Basic), and a
+Thalamus touchpoint before any of them. A credential that does not open the
+API marks the transaction refused, so the case locks queued after it are not
+taken. The same queries answer ``check``, the standalone check of a request
+refused before its use case ran, so a dead credential is a 401 before any
+other fault (SPEC's precedence).
+
+``SessionService`` issues sessions (logins) and ends them. Session ids carry
+the keyed tag of ``casemgr.service.credentials``; only their SHA-256 is
+stored, so a copy of the table opens no session.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
-import argon2.profiles
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-from casemgr.config import Settings
 from casemgr.domain import errors
 from casemgr.domain.model import Actor
+from casemgr.service.credentials import (
+    CredentialKind,
+    Credentials,
+    CredentialTags,
+    VerifiedPassword,
+    hash_secret,
+)
+from casemgr.service.passwords import PasswordChecker, too_many_attempts
 from casemgr.service.ports import UnitOfWorkFactory
 
-
-def _password_hasher() -> PasswordHasher:
-    """Argon2id with the cost profile of CASEMGR_PASSWORD_HASH_PROFILE:
-    argon2-cffi's default (RFC 9106 low-memory: 64 MiB, 3 passes), OWASP's
-    minimum (19 MiB, 2 passes), or "cheapest" — for test suites only, where
-    hundreds of logins would otherwise cost minutes."""
-    profiles = {
-        "rfc9106-low-memory": argon2.profiles.RFC_9106_LOW_MEMORY,
-        "owasp": dataclasses.replace(argon2.profiles.RFC_9106_LOW_MEMORY, memory_cost=19 * 1024, time_cost=2,
-                                     parallelism=1),
-        "cheapest": argon2.profiles.CHEAPEST,
-    }
-    name = Settings.from_env().password_hash_profile
-    if name not in profiles:
-        raise ValueError(f"CASEMGR_PASSWORD_HASH_PROFILE must be one of {', '.join(profiles)}")
-    return PasswordHasher.from_parameters(profiles[name])
-
-
-_hasher = _password_hasher()
-# Verified when the login is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("casemgr-no-such-user")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def password_matches(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def hash_secret(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode("utf-8")).digest()
+# Thalamus HTTP Basic names an operator (by login or email), else a party.
+PRINCIPAL_KINDS = ("user", "customer")
 
 
 @dataclass(frozen=True)
 class SessionPolicy:
     idle_seconds: int
     lifetime_seconds: int
-    max_per_user: int
+    max_per_principal: int
+
+
+class Authenticator:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, policy: SessionPolicy, passwords: PasswordChecker):
+        self._unit_of_work = unit_of_work
+        self.policy = policy
+        self.passwords = passwords
+
+    @contextmanager
+    def unit_of_work(self, credentials: Credentials, *, writes_case_data: bool = True,
+                     **options) -> Iterator[tuple[object, Callable[[], Actor]]]:
+        """A use case's unit of work with the credential checks queued first:
+        yields it and the function that answers the actor (``queue``)."""
+        self.prepare(credentials)
+        with self._unit_of_work(**options) as uow:
+            yield uow, self.queue(uow, credentials, writes_case_data=writes_case_data)
+
+    def prepare(self, credentials: Credentials) -> None:
+        """What is judged before any unit of work: a credential refused
+        without a query, and a password verified (Argon2 needs the stored
+        hash first, and runs outside any transaction)."""
+        if credentials.answerable_without_database:
+            raise credentials.dead_principal(_dead_message(credentials))
+        self._verify_password(credentials)
+
+    def queue(self, uow, credentials: Credentials, *, writes_case_data: bool = True) -> Callable[[], Actor]:
+        """Queues the credential checks (``prepare`` has run); the returned
+        function answers the actor once they were sent (sending them if need
+        be), or raises the refusal. ``writes_case_data`` False lets the
+        session's touch commit without waiting for its flush."""
+        touchpoint = uow.auth.queue_touchpoint(credentials.touchpoint) if credentials.touchpoint else None
+        principal = self._queue_principal(uow, credentials, relaxed=not writes_case_data)
+
+        def actor() -> Actor:
+            if touchpoint is not None:
+                judge_touchpoint(touchpoint.row())
+            if credentials.actor is None and principal is not None:
+                credentials.actor = _actor_of(credentials, principal.row())
+                if credentials.actor is None and credentials.kind is CredentialKind.PASSWORD:
+                    # Verified, but the account changed since (its password,
+                    # or it was disabled): never trusted again from memory.
+                    self.passwords.pairs.forget(credentials.principal, credentials.secret)
+                    raise errors.InvalidCredentials("Invalid user name or password.")
+            if credentials.actor is None and credentials.needs_principal:
+                raise credentials.dead_principal(_dead_message(credentials))
+            return credentials.actor
+        return actor
+
+    def check(self, credentials: Credentials) -> Actor | None:
+        """The credentials on their own, in one message: for a request that
+        is refused before its use case runs, so that a dead credential is
+        answered first."""
+        with self.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (_uow, actor):
+            return actor()
+
+    def _verify_password(self, credentials: Credentials) -> None:
+        """HTTP Basic: the password is verified (or found among the recently
+        verified pairs) before the use case's unit of work; the touchpoint
+        is judged in the same round trip, and first."""
+        if credentials.kind is not CredentialKind.PASSWORD or credentials.verified_password is not None:
+            return
+        credentials.verified_password = self.passwords.verify_remembered(
+            credentials.principal, credentials.secret, credentials.address, kinds=PRINCIPAL_KINDS,
+            before=touchpoint_first(credentials))
+
+    def _queue_principal(self, uow, credentials: Credentials, *, relaxed: bool):
+        kind = credentials.kind
+        if kind is CredentialKind.SESSION:
+            return uow.auth.queue_session(hash_secret(credentials.secret), credentials.api,
+                                          self.policy.idle_seconds, self.policy.lifetime_seconds, relaxed)
+        if kind is CredentialKind.TOKEN:
+            return uow.auth.queue_token(hash_secret(credentials.secret), sorted(credentials.scopes))
+        if kind is CredentialKind.PASSWORD:
+            verified = credentials.verified_password
+            return uow.auth.queue_password_principal(
+                verified, self.passwords.throttle.params(verified.account, credentials.address))
+        return None
+
+
+def touchpoint_first(credentials: Credentials):
+    """For a check that needs a round trip of its own before the use case
+    (a password's): the touchpoint, queued into that same round trip and
+    judged before anything else."""
+    if credentials.touchpoint is None:
+        return None
+
+    def queue(uow) -> Callable[[], None]:
+        pending = uow.auth.queue_touchpoint(credentials.touchpoint)
+        return lambda: judge_touchpoint(pending.row())
+    return queue
+
+
+def judge_touchpoint(row: dict) -> None:
+    if not row["matches"]:
+        raise errors.AuthenticationRequired("Unknown touchpoint or token.")
+
+
+def _actor_of(credentials: Credentials, row: dict) -> Actor | None:
+    """The actor a resolution row names; None when the credential is dead.
+    A throttled or scope-less credential is refused here."""
+    if row["retry_after"] is not None:
+        raise too_many_attempts(row["retry_after"])
+    if row["customer"] is not None:
+        return customer_actor(row["customer"])
+    if row["client_id"] is not None or row["user"] is not None:
+        scopes = frozenset((row["scope"] or "").split())
+        if credentials.scopes and not scopes & credentials.scopes:
+            raise errors.ScopeNotGranted("The access token does not grant the scope this call needs.",
+                                         expected=" or ".join(sorted(credentials.scopes)))
+        if row["user"] is not None:
+            return Actor.for_user(row["user"], client_id=row["client_id"])
+        return Actor.for_client(row["client_id"])
+    return None
+
+
+def _dead_message(credentials: Credentials) -> str:
+    if credentials.kind is CredentialKind.TOKEN or credentials.api == "egain-v3":
+        return "Invalid or expired 'Authorization' header provided. New login is required."
+    if credentials.dead_principal is errors.PrincipalRequired:
+        return "An operator or party login is required (session cookie or HTTP Basic)."
+    return "Session is missing, invalid or expired."
 
 
 class SessionService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, policy: SessionPolicy):
+    def __init__(self, unit_of_work: UnitOfWorkFactory, policy: SessionPolicy, passwords: PasswordChecker,
+                 tags: CredentialTags, authenticator: Authenticator):
         self._unit_of_work = unit_of_work
         self.policy = policy
+        self.passwords = passwords
+        self.tags = tags
+        self._authenticator = authenticator
 
-    def login_user(self, api: str, login: str, password: str, force: bool = False) -> str:
-        """A new session for a user; the oldest one ends when ``force`` is set
-        and the user already holds the maximum."""
-        row = self._verified_user(login, password)
-        session_id = new_secret()
+    def login(self, credentials: Credentials, *, kinds: tuple[str, ...] = ("user",), force: bool = False) -> str:
+        """A new session for the principal whose password ``credentials``
+        carry (a PASSWORD credential, plus a touchpoint on Thalamus). At the
+        cap, the oldest session ends when ``force`` is set; otherwise the
+        login is refused."""
+        verified = self.passwords.verify(credentials.principal, credentials.secret, credentials.address,
+                                         kinds=kinds, before=touchpoint_first(credentials))
+        session_id = self.tags.issue()
         with self._unit_of_work() as uow:
-            uow.auth.purge_expired(self.policy.idle_seconds, self.policy.lifetime_seconds)
-            live = uow.auth.user_sessions(row["id"], api)
-            excess = len(live) - self.policy.max_per_user + 1
-            if excess > 0 and not force:
-                raise errors.SessionLimitReached(
-                    f"User already has {len(live)} active sessions; log in with forceLogin=yes to end the oldest.",
-                    limit=self.policy.max_per_user,
-                )
-            for old in live[:max(excess, 0)]:
-                uow.auth.delete_session(old["token_hash"])
-            uow.auth.create_session(hash_secret(session_id), api, row["id"], None)
+            self._make_room(uow, credentials.api, verified, force)
+            uow.auth.create_session(hash_secret(session_id), credentials.api, verified.user_id,
+                                    verified.customer_id)
         return session_id
 
-    def login_customer(self, api: str, principal: str, password: str) -> tuple[str, Actor]:
-        row = self._verified_customer(principal, password)
-        session_id = new_secret()
-        with self._unit_of_work() as uow:
-            uow.auth.create_session(hash_secret(session_id), api, None, row["id"])
-        return session_id, customer_actor(row)
+    def actor_of_session(self, api: str, session_id: str) -> Actor:
+        """Who a session just issued stands for (the Thalamus signin answers
+        with the principal's profile)."""
+        return self._authenticator.check(Credentials(api=api, kind=CredentialKind.SESSION, secret=session_id))
 
-    def login_principal(self, api: str, principal: str, password: str) -> tuple[str, Actor]:
-        """Thalamus signin: an operator (a user, by login or email) first, else
-        a party (a customer, by email). Thalamus has no forceLogin, so a user
-        at the session cap ends the oldest session instead of being refused."""
-        try:
-            session_id = self.login_user(api, principal, password, force=True)
-        except errors.InvalidCredentials:
-            return self.login_customer(api, principal, password)
-        return session_id, self.actor_for_session(api, session_id)
+    def _make_room(self, uow, api: str, verified: VerifiedPassword, force: bool) -> None:
+        uow.auth.purge_expired(self.policy.idle_seconds, self.policy.lifetime_seconds)
+        live = uow.auth.lock_sessions_of(verified.user_id, verified.customer_id, api)
+        excess = len(live) - self.policy.max_per_principal + 1
+        if excess > 0 and not force:
+            raise errors.SessionLimitReached(
+                f"The user already has {len(live)} active sessions; log in with forceLogin=yes to end the oldest.",
+                limit=self.policy.max_per_principal)
+        for old in live[:max(excess, 0)]:
+            uow.auth.delete_session(old["token_hash"])
 
-    def authenticate_principal(self, principal: str, password: str) -> Actor:
-        """HTTP Basic on each request: the principals of ``login_principal``,
-        checked the same way, without a session."""
-        try:
-            row = self._verified_user(principal, password)
-        except errors.InvalidCredentials:
-            return customer_actor(self._verified_customer(principal, password))
-        with self._unit_of_work() as uow:
-            user = uow.auth.user_facts(row["id"])
-        if user is None:
-            raise errors.InvalidCredentials("Invalid user name or password.")
-        return Actor.for_user(user)
-
-    def _verified_user(self, login: str, password: str) -> dict:
-        return verified_user(self._unit_of_work, login, password)
-
-    def _verified_customer(self, principal: str, password: str) -> dict:
-        """The customer's login row, when the password matches."""
-        with self._unit_of_work() as uow:
-            row = uow.auth.customer_login(principal)
-        if row is None or not password_matches(row["password_hash"], password):
-            raise errors.InvalidCredentials("Invalid user name or password.")
-        return row
-
-    def logout(self, session_id: str) -> bool:
-        with self._unit_of_work() as uow:
-            return uow.auth.delete_session(hash_secret(session_id))
-
-    def actor_for_session(self, api: str, session_id: str | None) -> Actor:
-        """The user (or, on Thalamus, the customer) behind a live session; the
-        session counts as used now."""
-        if not session_id:
-            raise errors.AuthenticationRequired("Session is missing.")
-        with self._unit_of_work(single_statement=True) as uow:
-            row = uow.auth.session_actor(
-                hash_secret(session_id), api, self.policy.idle_seconds, self.policy.lifetime_seconds
-            )
-        return actor_of_session(row)
-
-    def session_check(self, api: str, session_id: str | None) -> SessionCheck:
-        """The session of a request that checks it inside its own transaction
-        (an edit: see ``SessionCheck``). A missing one is refused at once."""
-        if not session_id:
-            raise errors.AuthenticationRequired("Session is missing.")
-        return SessionCheck(self, api, session_id)
-
-
-class SessionCheck:
-    """A session checked by the transaction of the edit it opens, in the
-    edit's first statement (``CaseService.edit_case``), rather than in a
-    transaction and a round trip of its own. ``actor`` is set once the
-    session was found live.
-
-    A request refused before its transaction starts (a malformed body, say)
-    is checked on its own first, with ``standalone``, so a dead session is
-    still a 401 before any other fault."""
-
-    def __init__(self, sessions: SessionService, api: str, session_id: str):
-        self._sessions = sessions
-        self.api = api
-        self._session_id = session_id
-        self.actor: Actor | None = None
-
-    def standalone(self) -> Actor:
-        if self.actor is None:
-            self.actor = self._sessions.actor_for_session(self.api, self._session_id)
-        return self.actor
-
-    def locking_cases(self, uow, case_ids: list[int]) -> Callable[[], Actor]:
-        """Queues the session check with the locks of ``case_ids``, taken only
-        when the session is live; the returned function answers the actor,
-        or raises AuthenticationRequired."""
-        policy = self._sessions.policy
-        session = uow.auth.session_actor_locking_cases(
-            hash_secret(self._session_id), self.api, policy.idle_seconds, policy.lifetime_seconds, case_ids)
-
-        def actor() -> Actor:
-            if self.actor is None:
-                self.actor = actor_of_session(session())
-            return self.actor
-        return actor
-
-
-def actor_of_session(row: dict | None) -> Actor:
-    """The actor behind a session row (``session_actor``'s answer); a
-    session not found, or whose user is disabled, is refused."""
-    customer = row["customer"] if row else None
-    user = row["user"] if row else None
-    if customer is not None:
-        return customer_actor(customer)
-    if user is None or user.disabled:
-        raise errors.AuthenticationRequired("Session is invalid or expired.")
-    return Actor.for_user(user)
-
-
-def verified_user(unit_of_work: UnitOfWorkFactory, login: str, password: str) -> dict:
-    """The user's login row (by login or email), when the password matches and
-    the user is enabled. The password is verified before anything else is
-    looked at, so a disabled or unknown account answers as slowly as any."""
-    with unit_of_work() as uow:
-        row = uow.auth.user_login(login)
-    if row is None or not password_matches(row["password_hash"], password) or row["disabled"]:
-        raise errors.InvalidCredentials("Invalid user name or password.")
-    return row
+    def logout(self, credentials: Credentials) -> None:
+        """Ends the session the credentials carry, once they were checked
+        (a touchpoint first, on Thalamus)."""
+        with self._authenticator.unit_of_work(credentials, writes_case_data=False, batched=True) as (uow, actor):
+            actor()
+            if credentials.kind is CredentialKind.SESSION:
+                uow.auth.delete_session(hash_secret(credentials.secret))
 
 
 def customer_actor(row: dict) -> Actor:

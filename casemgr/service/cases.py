@@ -1,16 +1,18 @@
 """Case use cases: edit, close, read. One transaction each.
 
-Every API's edit ends in ``edit_case``: lock the case (and every case it links
-or unlinks), load the facts, let the domain decide, write the change and its
-history. A refusal raises before anything of the case is written, so a refused
-request never leaves a partial write; its transaction commits only the use of
-the session that checked in with it (``SessionCheck``), and a failure rolls
+Every use case takes the request's ``Credentials`` and resolves them in its
+own unit of work, in the first message it sends (``Authenticator``). Every
+API's edit ends in ``edit_case``: check the credentials, lock the case (and
+every case it links or unlinks), load the facts, let the domain decide, write
+the change and its history. A refusal raises before anything of the case is
+written, so a refused request never leaves a partial write; its transaction
+commits only the use of the session that came with it, and a failure rolls
 everything back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
@@ -18,42 +20,53 @@ from casemgr.domain import edit, errors, permissions
 from casemgr.domain.model import MAX_CASES_PER_READ, Actor, EditCase
 from casemgr.domain.readmodel import CaseView
 from casemgr.domain.versions import etag_for
-from casemgr.service.auth import SessionCheck
+from casemgr.service.auth import Authenticator
+from casemgr.service.credentials import Credentials
 from casemgr.service.errors import ServiceUnavailable
-from casemgr.service.ports import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
 class EditResult:
     case_id: int
     last_modified: datetime
+    actor: Actor | None = None
+    # The case as written, when the caller asked for it (Thalamus answers with it).
+    view: CaseView | None = None
 
     @property
     def etag(self) -> str:
         return etag_for(self.case_id, self.last_modified)
 
 
-class CaseService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory):
-        self._unit_of_work = unit_of_work
+@dataclass(frozen=True)
+class CasesRead:
+    actor: Actor
+    cases: list[CaseView]
 
-    def edit_case(self, caller: Actor | SessionCheck, cmd: EditCase) -> EditResult:
-        """``caller``: an actor already authenticated, or a session this
-        edit's transaction checks in its first statement."""
+
+class CaseService:
+    def __init__(self, authenticator: Authenticator):
+        self._auth = authenticator
+
+    def edit_case(self, credentials: Credentials, cmd: EditCase, *, answer_with_view: bool = False) -> EditResult:
+        """``answer_with_view``: the case as written comes back too, read in
+        the round trip that commits."""
         try:
             edit.check_request(cmd)
         except errors.DomainError:
-            _authenticated(caller)  # a dead session's 401 comes first
+            self._auth.check(credentials)  # a dead credential's 401 comes first
             raise
-        # Batched: BEGIN, the session check, the locks and the facts go in
+        # Batched: BEGIN, the credential check, the locks and the facts go in
         # one round trip, the write and COMMIT in a second. The facts
         # statement still starts only once the statement before it holds the
         # locks.
         refusal: errors.DomainError | None = None
         try:
-            with self._unit_of_work(batched=True) as uow:
+            with self._auth.unit_of_work(credentials, batched=True) as (uow, actor_of):
                 try:
-                    return _apply_edit(uow, caller, cmd)
+                    result = _apply_edit(uow, actor_of, cmd)
+                    # Read in the message that commits: no second transaction.
+                    view = uow.cases.queue_case_view(cmd.case_id) if answer_with_view else None
                 except errors.DomainError as refused:
                     # Nothing of the case was written: commit the session's
                     # use, so a refused edit keeps its session alive like any
@@ -63,70 +76,66 @@ class CaseService:
             if refusal is None:
                 raise
             # Committing only the session's use failed: the refusal stands.
-        raise refusal
+        if refusal is not None:
+            raise refusal
+        return replace(result, view=view()) if view else result
 
-    def close_cases(self, actor: Actor, case_ids: list[int], api: str) -> list[EditResult]:
+    def close_cases(self, credentials: Credentials, case_ids: list[int], api: str) -> list[EditResult]:
         """Close open cases, all or none: each status becomes the first
         configured status whose state is closed (Close Case action needed).
         Cases are closed in ascending id order, the order every edit locks in."""
-        if len(case_ids) > MAX_CASES_PER_READ:
-            raise errors.TooManyCaseIds(
-                f"At most {MAX_CASES_PER_READ} cases may be closed at once.", limit=MAX_CASES_PER_READ
-            )
-        with self._unit_of_work() as uow:
+        self._refuse_too_many(credentials, case_ids, "closed")
+        with self._auth.unit_of_work(credentials) as (uow, actor_of):
             closed = uow.cases.first_closed_status()
             name = closed.name if closed else ""
             return [
-                _apply_edit(uow, actor, EditCase(case_id=case_id, api=api, required_action="Close Case",
-                                                 status_name=name))
+                _apply_edit(uow, actor_of, EditCase(case_id=case_id, api=api, required_action="Close Case",
+                                                    status_name=name))
                 for case_id in sorted(set(case_ids))
             ]
 
-    def read_cases(self, actor: Actor, case_ids: list[int]) -> list[CaseView]:
-        """The cases among ``case_ids`` that exist and the actor may see."""
-        if len(case_ids) > MAX_CASES_PER_READ:
-            raise errors.TooManyCaseIds(
-                f"At most {MAX_CASES_PER_READ} case ids may be read at once.", limit=MAX_CASES_PER_READ
-            )
-        with self._unit_of_work() as uow:
+    def read_cases(self, credentials: Credentials, case_ids: list[int]) -> CasesRead:
+        """The cases among ``case_ids`` that exist and the actor may see: the
+        credential check and the read in one message to the database."""
+        self._refuse_too_many(credentials, case_ids, "read")
+        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
             views = uow.cases.case_views(list(dict.fromkeys(case_ids)))
-        return [v for v in views if _may_read(actor, v)]
+            actor = actor_of()
+        return CasesRead(actor, [v for v in views if _may_read(actor, v)])
 
-    def read_case(self, actor: Actor, case_id: int) -> CaseView:
-        views = self.read_cases(actor, [case_id])
-        if not views:
+    def read_case(self, credentials: Credentials, case_id: int) -> CasesRead:
+        read = self.read_cases(credentials, [case_id])
+        if not read.cases:
             raise errors.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
-        return views[0]
+        return read
 
-    def custom_attribute_definitions(self):
-        with self._unit_of_work() as uow:
-            return uow.cases.custom_attributes()
+    def custom_attribute_definitions(self, credentials: Credentials):
+        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
+            definitions = uow.cases.custom_attributes()
+            actor_of()
+        return definitions
+
+    def _refuse_too_many(self, credentials: Credentials, case_ids: list[int], verb: str) -> None:
+        if len(case_ids) > MAX_CASES_PER_READ:
+            self._auth.check(credentials)  # a dead credential's 401 comes first
+            raise errors.TooManyCaseIds(
+                f"At most {MAX_CASES_PER_READ} cases may be {verb} at once.", limit=MAX_CASES_PER_READ)
 
 
-def _apply_edit(uow, caller: Actor | SessionCheck, cmd: EditCase) -> EditResult:
+def _apply_edit(uow, actor_of: Callable[[], Actor], cmd: EditCase) -> EditResult:
     """The one write path: lock, load facts, decide, write — inside the
-    caller's unit of work."""
-    actor_of = _lock_cases_as(uow, caller, cmd.ids_to_lock())
-    # Only the reference facts depend on the actor: the common edit sends
-    # its session check, locks and facts in one message.
-    facts = uow.cases.load_edit_facts(cmd, actor_of() if cmd.needs_reference_facts() else None)
+    caller's unit of work, after its credential check (queued before the
+    locks, which are taken only when it passes)."""
+    uow.cases.lock_cases(cmd.ids_to_lock())
+    # Only a link's facts depend on the actor: every other edit sends its
+    # credential check, locks and facts in one message.
+    facts = uow.cases.load_edit_facts(cmd, actor_of() if cmd.facts_depend_on_actor() else None)
     actor = actor_of()
     update = edit.decide_edit(cmd, actor, facts)
     last_modified = uow.cases.apply_update(update, actor, cmd.api)
-    return EditResult(cmd.case_id, last_modified)
+    return EditResult(cmd.case_id, last_modified, actor)
 
 
-def _lock_cases_as(uow, caller: Actor | SessionCheck, case_ids: list[int]) -> Callable[[], Actor]:
-    """Queues the locks (and the session check, for a SessionCheck); the
-    returned function answers the actor once that has been sent."""
-    if isinstance(caller, SessionCheck):
-        return caller.locking_cases(uow, case_ids)
-    uow.cases.lock_cases(case_ids)
-    return lambda: caller
-
-
-def _authenticated(caller: Actor | SessionCheck) -> Actor:
-    return caller.standalone() if isinstance(caller, SessionCheck) else caller
 
 
 def _may_read(actor: Actor, view: CaseView) -> bool:

@@ -1,31 +1,41 @@
-"""Creating a case (Thalamus v4). One transaction: load the facts, let the
-domain decide, insert the case with its case data, comments and history."""
+"""Creating a case (Thalamus v4). One transaction: check the credentials,
+load the facts, let the domain decide, insert the case with its case data,
+comments and history, and read it back in the message that commits."""
 
 from __future__ import annotations
 
-from casemgr.domain import create
+from casemgr.domain import create, errors
 from casemgr.domain.create import CreateCase
-from casemgr.domain.model import Actor
 from casemgr.domain.readmodel import CategoryView
+from casemgr.service.auth import Authenticator
 from casemgr.service.cases import EditResult
-from casemgr.service.ports import UnitOfWorkFactory
+from casemgr.service.credentials import Credentials
 
 
 class CaseCreationService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory):
-        self._unit_of_work = unit_of_work
+    def __init__(self, authenticator: Authenticator):
+        self._auth = authenticator
 
-    def create_case(self, actor: Actor, cmd: CreateCase) -> EditResult:
-        """A new case; the result names its id and first lastModified."""
-        create.check_request(cmd)
-        with self._unit_of_work() as uow:
+    def create_case(self, credentials: Credentials, cmd: CreateCase) -> EditResult:
+        """A new case; the result names its id and first lastModified, and
+        carries the case as created."""
+        try:
+            create.check_request(cmd)
+        except errors.DomainError:
+            self._auth.check(credentials)  # a dead credential's 401 comes first
+            raise
+        with self._auth.unit_of_work(credentials, batched=True) as (uow, actor_of):
             facts = uow.thalamus.load_creation_facts(cmd)
+            actor = actor_of()
             new_case = create.decide_create(cmd, actor, facts)
             case_id, last_modified = uow.thalamus.insert_case(new_case, actor, cmd.api)
-        return EditResult(case_id, last_modified)
+            view = uow.cases.queue_case_view(case_id)
+        return EditResult(case_id, last_modified, actor, view())
 
-    def categories(self) -> list[CategoryView]:
+    def categories(self, credentials: Credentials) -> list[CategoryView]:
         """Every category with its types and their case data fields: what a
         new or edited case may be classified as (system nodes flagged)."""
-        with self._unit_of_work() as uow:
-            return uow.thalamus.categories()
+        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
+            categories = uow.thalamus.categories()
+            actor_of()
+        return categories

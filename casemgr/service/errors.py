@@ -12,3 +12,8 @@ class CaseBusy(ServiceUnavailable):
 
 class CommitOutcomeUnknown(ServiceUnavailable):
     """The connection failed during the commit: the write may have been saved."""
+
+
+class PasswordChecksBusy(ServiceUnavailable):
+    """As many password checks as the process allows are running or waiting:
+    this one is turned away at once rather than holding a request thread."""

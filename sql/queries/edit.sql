@@ -4,7 +4,12 @@
 -- Locks the edited case and every case it links or unlinks, in ascending id
 -- order: all edits lock in the same order, so they never deadlock. Facts are
 -- read by the *next* statement, whose snapshot starts after the locks are held.
-SELECT id FROM support_case WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE
+-- Nothing is locked in a transaction whose credentials were refused (the
+-- resolve_* queries of credentials.sql, sent before this one, mark it), so a
+-- dead credential never holds a case nor waits for one.
+SELECT id FROM support_case
+WHERE id = ANY(%(ids)s) AND coalesce(current_setting('casemgr.refused', true), '') <> 'yes'
+ORDER BY id FOR UPDATE
 
 -- name: get_edit_facts
 -- Everything the rules judge an edit on, in one round trip. Parameters that do

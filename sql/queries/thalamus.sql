@@ -1,7 +1,5 @@
--- Thalamus v4: touchpoints, creating a case, the category/type catalogue.
-
--- name: get_touchpoint_token_hash
-SELECT token_hash FROM touchpoint WHERE code = %(code)s
+-- Thalamus v4: creating a case, the category/type catalogue. (Touchpoints
+-- are credentials: credentials.sql.)
 
 -- name: get_creation_facts
 -- Everything the rules judge a new case on, in one round trip. The

@@ -90,10 +90,10 @@ def test_a_token_of_a_user_disabled_since_is_401(v3, db):
 
 
 def test_a_token_without_the_manage_scope_is_403_197(v3, db):
-    from casemgr.service.auth import hash_password
+    from casemgr.service.passwords import PasswordHashing
 
     db.execute("INSERT INTO oauth_client VALUES ('viewer-app', %s, '{app.core.casemgr.view}')",
-               (hash_password("s3cret"),))
+               (PasswordHashing("cheapest").hash("s3cret"),))
     response = v3.token(client_id="viewer-app", client_secret="s3cret")
     assert response.status_code == 200
     assert response.get_json()["scope"] == "app.core.casemgr.view"

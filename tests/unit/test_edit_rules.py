@@ -100,3 +100,24 @@ def test_an_integer_custom_attribute_takes_whole_numbers(raw, ok):
 def test_a_request_linking_and_unlinking_the_same_case_is_refused():
     with pytest.raises(errors.InvalidValue):
         check_request(edit(link=(3,), unlink=(3,)))
+
+
+def test_a_closed_case_edit_that_changes_the_subject_is_refused_by_the_domain():
+    cmd = edit(state_requirement=StateRequirement.CLOSED, subject="reopened by the back door")
+    with pytest.raises(errors.NotChangeableWhenClosed) as refused:
+        check_request(cmd)
+    assert refused.value.facts["attribute"] == "subject"
+
+
+def test_a_closed_case_edit_of_custom_attributes_alone_passes_and_needs_manage_closed_case():
+    cmd = edit(state_requirement=StateRequirement.CLOSED, custom_attributes=(("region", "north"),))
+    check_request(cmd)
+    assert cmd.action_needed == "Manage Closed Case"
+    assert edit(subject="x").action_needed == "Edit Case"
+
+
+def test_a_user_without_manage_closed_case_may_not_edit_a_closed_case():
+    closed = replace(CASE, status_state="closed", status_name="Closed")
+    cmd = edit(state_requirement=StateRequirement.CLOSED, custom_attributes=(("region", "north"),))
+    with pytest.raises(errors.ActionNotAllowed):
+        decide_edit(cmd, Actor.for_user(FRANK), facts(case=closed))

@@ -17,7 +17,7 @@ def edit_command(
     last_modified: datetime | None,
     if_match: str | None,
     state_requirement: StateRequirement = StateRequirement.OPEN,
-    required_action: str = "Edit Case",
+    required_action: str | None = None,
 ) -> EditCase:
     if last_modified is None and if_match is None:
         raise errors.MissingElement("Required element 'lastModified' is missing.", attribute="lastModified")

@@ -90,8 +90,7 @@ def error_response(exc: Exception) -> Response:
     entry = errors.entry_for(exc)
     body = error_body(exc)
     headers = {}
-    if entry.status == 503:
-        headers["Retry-After"] = "1"
+    headers.update(errors.retry_after(exc))
     if isinstance(exc, domain.StaleCase) and exc.facts.get("case_id") is not None:
         headers["ETag"] = etag_for(exc.facts["case_id"], exc.current)
     if media_type() == XML and "details" in body:
@@ -100,11 +99,11 @@ def error_response(exc: Exception) -> Response:
     return respond(body, entry.status, headers, xml_root="error", xml_namespace=COMMON_NS)
 
 
-def cases_response(actor, case_ids: str, case_url: str, last_modified: LastModifiedShape) -> Response:
-    """GET …/case/{ids} of either eGain API: the cases among the comma-separated
-    ids that the actor may see, in the order asked; 404 when none is found.
-    One case read carries its ETag."""
-    views = services().cases.read_cases(actor, wire.parse_ids(case_ids))
+def cases_response(credentials, case_ids: list[int], case_url: str, last_modified: LastModifiedShape) -> Response:
+    """GET …/case/{ids} of either eGain API: the cases among the ids that the
+    credentials' principal may see, in the order asked; 404 when none is
+    found. One case read carries its ETag."""
+    views = services().cases.read_cases(credentials, case_ids).cases
     if not views:
         raise errors.NoCaseFound("No case found for the given ID(s).")
     payload = {"case": [case_representation(v, case_url, last_modified) for v in views]}

@@ -4,13 +4,11 @@ and answers; errors are rendered by the app's handler from the error table."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import apidoc, errors, wire
+from casemgr.api import apidoc, credentials, errors, wire
 from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
@@ -19,6 +17,7 @@ from casemgr.api.egain.responses import BODY_PARSERS, cases_response, no_content
 from casemgr.api.egain.schemas import EgainAttributeDefinitions
 from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12Login
 from casemgr.domain.model import MAX_CASES_PER_READ
+from casemgr.service.credentials import CredentialKind
 
 API = "egain-v12"
 SESSION_HEADER = "X-egain-session"
@@ -65,46 +64,27 @@ def document(*statuses, **doc):
 _EDIT_STATUSES = (400, 401, 403, 409, 411, 412, 413)
 
 
-# The edit checks its session in its own transaction's first statement
-# (casemgr.service.auth.SessionCheck): one transaction and one round trip
-# fewer on the busiest call. Every fault found before that transaction checks
-# the session on its own first, so SPEC's precedence holds all the same.
-SESSION_CHECKED_BY_EDIT = {"egain_v12.CaseEdit"}
-
-
 @blp.before_request
 def authenticate_and_negotiate():
-    """SPEC precedence: 401, then 406, then 415, before any body is read."""
-    if request.endpoint in SESSION_CHECKED_BY_EDIT:
-        g.session_id = request.headers.get(SESSION_HEADER)
-        g.session_check = services().sessions.session_check(API, g.session_id)
-        with session_checked_first():
-            negotiate(language_required=False)
+    """SPEC precedence: 401, then 406, then 415, before any body is read.
+    The session is checked by the use case, in its first message to the
+    database; a fault found before it runs is answered once the session was
+    checked on its own (``checked_first``)."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        negotiate(language_required=False)
         return
-    if request.endpoint not in PUBLIC_ENDPOINTS:
-        session_id = request.headers.get(SESSION_HEADER)
-        g.actor = services().sessions.actor_for_session(API, session_id)
-        g.session_id = session_id
-    negotiate(language_required=False)
-
-
-@contextmanager
-def session_checked_first():
-    """A fault found before the edit's transaction is answered only once its
-    session was checked: a dead session is a 401, whatever else is wrong."""
-    try:
-        yield
-    except Exception:
-        g.session_check.standalone()
-        raise
+    g.credentials = credentials.issued(API, CredentialKind.SESSION, request.headers.get(SESSION_HEADER))
+    credentials.refuse_if_dead(g.credentials)
+    with credentials.checked_first(g.credentials):
+        negotiate(language_required=False)
 
 
 @blp.after_request
 def echo_session(response):
-    session_id = getattr(g, "session_id", None)
-    check = getattr(g, "session_check", None)
-    if session_id and (getattr(g, "actor", None) or (check and check.actor)):
-        response.headers[SESSION_HEADER] = session_id
+    """Every answer to a live session echoes it (a logout ends it)."""
+    presented = getattr(g, "credentials", None)
+    if presented is not None and presented.actor is not None and not g.get("session_ended"):
+        response.headers[SESSION_HEADER] = presented.secret
     return with_content_language(response)
 
 
@@ -134,7 +114,7 @@ class Login(MethodView):
         login = body.get("userName") or body.get("username")
         if not login:
             raise errors.MissingElement("Required element 'userName' is missing.", attribute="userName")
-        session_id = services().sessions.login_user(API, login, body["password"], force=force)
+        session_id = services().sessions.login(credentials.password(API, login, body["password"]), force=force)
         return respond(None, 204, {SESSION_HEADER: session_id})
 
 
@@ -153,8 +133,8 @@ class Logout(MethodView):
     @document(401, summary="Log out", description="Ends the session named by X-egain-session.")
     @blp.response(204, description="Logged out.")
     def delete(self):
-        services().sessions.logout(g.session_id)
-        g.actor = None  # the session ended: do not echo it
+        services().sessions.logout(g.credentials)
+        g.session_ended = True  # do not echo it
         return no_content()
 
 
@@ -179,7 +159,7 @@ class CaseEdit(MethodView):
     @blp.response(204, description="The case was modified; ETag holds its new version.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self):
-        with session_checked_first():
+        with credentials.checked_first(g.credentials):
             wire.reject_query_parameters()
             body = wire.load_body(_CASE_EDIT, BODY_PARSERS)
             last_modified = body.get("lastModified")
@@ -188,7 +168,7 @@ class CaseEdit(MethodView):
                 last_modified=wire.parse_datetime(last_modified["date"], "lastModified.date") if last_modified else None,
                 if_match=request.headers.get("If-Match"),
             )
-        result = services().cases.edit_case(g.session_check, cmd)
+        result = services().cases.edit_case(g.credentials, cmd)
         return no_content(etag=result.etag)
 
 
@@ -210,8 +190,10 @@ class CaseRead(MethodView):
     @blp.alt_response(200, schema=V12Cases, content_type=wire.XML, success=True,
                       description="The cases found. ETag when one case is read.")
     def get(self, case_ids: str):
-        wire.reject_query_parameters()
-        return cases_response(g.actor, case_ids, CASE_URL, last_modified_object)
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters()
+            ids = wire.parse_ids(case_ids)
+        return cases_response(g.credentials, ids, CASE_URL, last_modified_object)
 
 
 @blp.route("/interaction/case/<string:case_id>/close")
@@ -223,8 +205,10 @@ class CaseClose(MethodView):
     @blp.response(204, description="The case was closed; ETag holds its new version.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_id: str):
-        wire.reject_query_parameters()
-        (result,) = services().cases.close_cases(g.actor, [wire.parse_id(case_id, "ID")], API)
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters()
+            ids = [wire.parse_id(case_id, "ID")]
+        (result,) = services().cases.close_cases(g.credentials, ids, API)
         return no_content(etag=result.etag)
 
 
@@ -245,10 +229,12 @@ class CaseAttributes(MethodView):
                       description="The custom attribute definitions.")
     @blp.alt_response(204, description="No custom attribute is configured.", success=True)
     def get(self):
-        wire.reject_query_parameters(allowed=("$attribute",))
-        if request.args.get("$attribute") != "custom":
-            raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom'.", attribute="$attribute")
-        definitions = services().cases.custom_attribute_definitions()
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters(allowed=("$attribute",))
+            if request.args.get("$attribute") != "custom":
+                raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom'.",
+                                                   attribute="$attribute")
+        definitions = services().cases.custom_attribute_definitions(g.credentials)
         if not definitions:
             return no_content()
         return respond({"customAttribute": [_definition(d) for d in definitions]}, xml_root="customAttributes")

@@ -15,10 +15,10 @@ from flask import Flask, Response, current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import errors
+from casemgr.api import credentials, errors
 from casemgr.api.context import services
 from casemgr.api.egain_v3.schemas import V3OAuthError, V3Token, V3TokenRequest
-from casemgr.service.auth import new_secret
+from casemgr.domain import errors as domain
 from casemgr.service.tokens import CLIENT_MANAGE_SCOPE, USER_MANAGE_SCOPE, OAuthClient
 
 token_blp = Blueprint("oauth2", __name__, url_prefix="/oauth2",
@@ -46,16 +46,24 @@ _GRANT_TYPES = ("client_credentials", "password")
 
 
 class _Client(ClientMixin):
-    """Authlib's view of a stored client."""
+    """Authlib's view of a client. Every client id gets one, known or not:
+    the secret check is where an unknown client is refused, at the cost of a
+    wrong secret (``TokenService.authenticate_client``)."""
 
-    def __init__(self, client: OAuthClient):
-        self.client = client
+    def __init__(self, client_id: str):
+        self.client_id = client_id
+        self.client: OAuthClient | None = None
 
     def get_client_id(self):
-        return self.client.client_id
+        return self.client_id
 
     def check_client_secret(self, client_secret):
-        return self.client.secret_matches(client_secret)
+        try:
+            self.client = services().tokens.authenticate_client(self.client_id, client_secret or "",
+                                                                credentials.client_address())
+        except domain.InvalidCredentials:
+            return False
+        return True
 
     def check_endpoint_auth_method(self, method, endpoint):
         return method in _AUTH_METHODS
@@ -71,12 +79,12 @@ class _PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(_AUTH_METHODS)
 
     def authenticate_user(self, username, password):
-        user_id = services().tokens.authenticate_user(username, password)
-        if user_id is None:
+        try:
+            return services().tokens.authenticate_user(username, password, credentials.client_address())
+        except domain.InvalidCredentials:
             # RFC 6749 section 5.2: bad resource owner credentials are an
             # invalid grant (Authlib's default answer is invalid_request).
             raise InvalidGrantError("Invalid username or password.")
-        return user_id
 
 
 class _ClientCredentialsGrant(grants.ClientCredentialsGrant):
@@ -88,7 +96,7 @@ def _generator(default_scope: str):
         granted = client.client.grant_scope(scope, default_scope)
         if granted is None:
             raise InvalidScopeError()
-        return {"access_token": new_secret(), "token_type": "Bearer",
+        return {"access_token": services().tokens.issue(), "token_type": "Bearer",
                 "expires_in": services().tokens.lifetime_seconds, "scope": granted}
     return generate
 
@@ -104,8 +112,7 @@ def init_app(app: Flask) -> None:
 
 
 def _query_client(client_id):
-    client = services().tokens.client(client_id)
-    return _Client(client) if client else None
+    return _Client(client_id) if client_id else None
 
 
 def _save_token(token: dict, request) -> None:
@@ -116,10 +123,19 @@ def oauth_error_response(exc: Exception) -> Response:
     """Refusals outside Authlib's own (a database outage, a route) in the
     OAuth error body shape."""
     entry = errors.entry_for(exc)
-    response = jsonify({"error": "server_error" if entry.status >= 500 else "invalid_request",
+    response = jsonify({"error": _oauth_error_code(entry.status),
                         "error_description": getattr(exc, "message", entry.summary)})
     response.status_code = entry.status
+    response.headers.update(errors.retry_after(exc))
     return response
+
+
+def _oauth_error_code(status: int) -> str:
+    """RFC 6749 has no code for throttling: temporarily_unavailable (its
+    section 4.1.2.1) says "try again later", and Retry-After says when."""
+    if status >= 500:
+        return "server_error"
+    return "temporarily_unavailable" if status == 429 else "invalid_request"
 
 
 @token_blp.route("/token")

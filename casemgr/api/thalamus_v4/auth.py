@@ -1,13 +1,14 @@
-"""Who calls Thalamus v4: a touchpoint (every call) and a principal (calls on
-cases) — an operator or a party, by session cookie or HTTP Basic."""
+"""How credentials travel on Thalamus v4: a touchpoint (every call) and a
+principal (calls on cases) — an operator or a party, by session cookie or
+HTTP Basic. What they are worth is the use case's to resolve."""
 
 from __future__ import annotations
 
 from flask import Response, request
 
-from casemgr.api.context import services
+from casemgr.api import credentials
 from casemgr.domain import errors
-from casemgr.domain.model import Actor
+from casemgr.service.credentials import CredentialKind, Credentials, Touchpoint
 
 API = "thalamus-v4"
 SESSION_COOKIE = "thalamus_session"
@@ -15,36 +16,23 @@ TOUCHPOINT_HEADER = "Thalamus-Touchpoint"
 TOKEN_HEADER = "Thalamus-Token"
 
 
-def check_touchpoint() -> None:
-    """The touchpoint and its token, from the query or the headers."""
-    code = request.args.get("touchpoint") or request.headers.get(TOUCHPOINT_HEADER)
-    token = request.args.get("token") or request.headers.get(TOKEN_HEADER)
-    services().touchpoints.check(code, token)
-
-
-def principal() -> Actor:
-    """HTTP Basic when sent, else the session cookie. A cookie whose session
-    ended or expired counts as no login at all."""
-    credentials = request.authorization
-    if credentials is not None and credentials.type == "basic":
-        return services().sessions.authenticate_principal(credentials.username or "", credentials.password or "")
-    session_id = request.cookies.get(SESSION_COOKIE)
-    if session_id:
-        try:
-            return services().sessions.actor_for_session(API, session_id)
-        except errors.AuthenticationRequired:
-            pass
-    raise errors.PrincipalRequired("An operator or party login is required (session cookie or HTTP Basic).")
-
-
-def sign_in(principal_name: str, password: str) -> tuple[str, Actor]:
-    return services().sessions.login_principal(API, principal_name, password)
-
-
-def sign_out() -> None:
-    session_id = request.cookies.get(SESSION_COOKIE)
-    if session_id:
-        services().sessions.logout(session_id)
+def request_credentials(*, needs_principal: bool) -> Credentials:
+    """The touchpoint, from the query or the headers, and the principal: HTTP
+    Basic when sent, else the session cookie. A cookie that is not one the
+    service issued counts as no login at all, like one whose session ended.
+    A call that needs no principal ignores HTTP Basic (the cookie still names
+    the session a logout ends)."""
+    touchpoint = Touchpoint(request.args.get("touchpoint") or request.headers.get(TOUCHPOINT_HEADER) or "",
+                            request.args.get("token") or request.headers.get(TOKEN_HEADER) or "")
+    options = {"touchpoint": touchpoint, "needs_principal": needs_principal,
+               "dead_principal": errors.PrincipalRequired}
+    basic = request.authorization
+    if needs_principal and basic is not None and basic.type == "basic":
+        return credentials.password(API, basic.username or "", basic.password or "", **options)
+    presented = credentials.issued(API, CredentialKind.SESSION, request.cookies.get(SESSION_COOKIE), **options)
+    if presented.forged:
+        return Credentials(api=API, address=presented.address, **options)
+    return presented
 
 
 def set_session_cookie(response: Response, session_id: str) -> Response:

@@ -77,8 +77,7 @@ def error_response(exc: Exception) -> Response:
         text = getattr(exc, "message", None) or entry.summary
     response = jsonify({"errors": {key: entry.thalamus_code, f"execution.{key}": f"execution.{key}: {text}"}})
     response.status_code = entry.thalamus_status or entry.status
-    if entry.status == 503:
-        response.headers["Retry-After"] = "1"
+    response.headers.update(errors.retry_after(exc))
     if isinstance(exc, (domain.PrincipalRequired, domain.InvalidCredentials)):
         response.headers["WWW-Authenticate"] = 'Basic realm="thalamus", charset="UTF-8"'
     if isinstance(exc, domain.PreconditionFailed) and exc.facts.get("case_id") is not None:

@@ -8,7 +8,7 @@ from flask import after_this_request, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import apidoc, errors, wire
+from casemgr.api import apidoc, credentials, errors, wire
 from casemgr.api.context import services
 from casemgr.api.thalamus_v4 import auth, commands, docs
 from casemgr.api.thalamus_v4.responses import case_response, category_object, context_of
@@ -20,6 +20,7 @@ from casemgr.api.thalamus_v4.schemas import (
     ThalamusSignin,
 )
 from casemgr.domain import errors as domain
+from casemgr.service.auth import PRINCIPAL_KINDS
 
 API = auth.API
 
@@ -64,11 +65,13 @@ def document_call(*statuses, security=docs.PRINCIPAL_SECURITY, **doc):
 
 @blp.before_request
 def authenticate():
-    """SPEC precedence: the 401s (touchpoint, then principal) before the request is read."""
-    auth.check_touchpoint()
-    if request.endpoint not in TOUCHPOINT_ONLY:
-        g.actor = auth.principal()
-    wire.reject_query_parameters(allowed=QUERY_PARAMETERS)
+    """SPEC precedence: the 401s (touchpoint, then principal) before the
+    request is read. The use case checks the credentials in its first
+    message to the database; a fault found before it runs is answered once
+    they were checked on their own (``checked_first``)."""
+    g.credentials = auth.request_credentials(needs_principal=request.endpoint not in TOUCHPOINT_ONLY)
+    with credentials.checked_first(g.credentials):
+        wire.reject_query_parameters(allowed=QUERY_PARAMETERS)
 
 
 def load_json(schema) -> dict:
@@ -105,8 +108,12 @@ class Signin(MethodView):
                   headers={"Set-Cookie": {"description": f"{auth.SESSION_COOKIE}=<session id>; HttpOnly",
                                           "schema": {"type": "string"}}})
     def post(self):
-        body = load_json(ThalamusSignin())
-        session_id, actor = auth.sign_in(body["principal"], body["password"])
+        with credentials.checked_first(g.credentials):
+            body = load_json(ThalamusSignin())
+        login = credentials.password(API, body["principal"], body["password"], touchpoint=g.credentials.touchpoint)
+        # No forceLogin on v4: an operator or party at the cap ends its oldest session.
+        session_id = services().sessions.login(login, kinds=PRINCIPAL_KINDS, force=True)
+        actor = services().sessions.actor_of_session(API, session_id)
         after_this_request(lambda response: auth.set_session_cookie(response, session_id))
         return {"context": context_of(actor)}
 
@@ -117,7 +124,7 @@ class Logout(MethodView):
                    description="Ends the session of the cookie, if any, and clears the cookie.")
     @blp.response(204, description="Logged out.")
     def get(self):
-        auth.sign_out()
+        services().sessions.logout(g.credentials)
         after_this_request(auth.clear_session_cookie)
         return None
 
@@ -133,7 +140,7 @@ class CaseTypeCategory(MethodView):
                 {"name": "Boolean6534", "type": "boolean"}, {"name": "Decimal6534", "type": "decimal"},
                 {"name": "Number6534", "type": "number"}]}]}]})
     def get(self):
-        return {"categories": [category_object(c) for c in services().creation.categories()]}
+        return {"categories": [category_object(c) for c in services().creation.categories(g.credentials)]}
 
 
 @blp.route("/cases")
@@ -150,9 +157,10 @@ class Cases(MethodView):
     @blp.response(201, ThalamusCaseResponse, description="The new case; ETag holds its version.",
                   example=_CASE_EXAMPLE, headers=_ETAG)
     def post(self):
-        cmd = commands.create_command(load_json(ThalamusCaseBody()), api=API)
-        result = services().creation.create_case(g.actor, cmd)
-        return case_response(g.actor, services().cases.read_case(g.actor, result.case_id))
+        with credentials.checked_first(g.credentials):
+            cmd = commands.create_command(load_json(ThalamusCaseBody()), api=API)
+        result = services().creation.create_case(g.credentials, cmd)
+        return case_response(result.actor, result.view)
 
 
 @blp.route("/cases/<segment_except(typecategory):caseInstanceId>")
@@ -164,8 +172,10 @@ class Case(MethodView):
     @blp.response(200, ThalamusCaseResponse, description="The case; ETag holds its version.",
                   example=_CASE_EXAMPLE, headers=_ETAG)
     def get(self, caseInstanceId: str):
-        view = services().cases.read_case(g.actor, parse_case_id(caseInstanceId))
-        return case_response(g.actor, view)
+        with credentials.checked_first(g.credentials):
+            case_id = parse_case_id(caseInstanceId)
+        read = services().cases.read_case(g.credentials, case_id)
+        return case_response(read.actor, read.cases[0])
 
     @document_call(
         411, 412, 413, 415,
@@ -184,10 +194,11 @@ class Case(MethodView):
     @blp.response(201, ThalamusCaseResponse, description="The updated case; ETag holds its new version.",
                   example=_CASE_EXAMPLE, headers=_ETAG)
     def put(self, caseInstanceId: str):
-        cmd = commands.edit_command(
-            parse_case_id(caseInstanceId), load_json(ThalamusCaseBody()),
-            api=API, if_match=request.headers.get("If-Match"),
-        )
-        services().cases.edit_case(g.actor, cmd)
-        # The ETag comes with the body it versions, read after the write.
-        return case_response(g.actor, services().cases.read_case(g.actor, cmd.case_id))
+        with credentials.checked_first(g.credentials):
+            cmd = commands.edit_command(
+                parse_case_id(caseInstanceId), load_json(ThalamusCaseBody()),
+                api=API, if_match=request.headers.get("If-Match"),
+            )
+        # The ETag comes with the body it versions, read in the edit's own transaction.
+        result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True)
+        return case_response(result.actor, result.view)

@@ -12,7 +12,7 @@ from casemgr.db.loader.shapes import (
 from casemgr.db.loader.validator import _distinct, _Validator
 from casemgr.domain.model import FieldDefinition
 from casemgr.domain.values import parse_field_value
-from casemgr.service.auth import hash_secret
+from casemgr.service.credentials import hash_secret
 
 
 def _check_custom_attributes(v: _Validator, items: Any) -> None:

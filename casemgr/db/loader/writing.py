@@ -7,7 +7,19 @@ import psycopg
 from casemgr.db.jsonvalues import to_jsonb
 from casemgr.db.loader.plan import _Plan, _PlannedCase
 from casemgr.db.loader.queries import _run
-from casemgr.service.auth import hash_password, password_matches
+from casemgr.config import Settings
+from casemgr.service.passwords import PasswordHashing
+
+_hashing: PasswordHashing | None = None
+
+
+def _password_hashing() -> PasswordHashing:
+    """The hashing of CASEMGR_PASSWORD_HASH_PROFILE, built on first use: the
+    loader runs from the command line, outside any app."""
+    global _hashing
+    if _hashing is None:
+        _hashing = PasswordHashing(Settings.from_env().password_hash_profile)
+    return _hashing
 
 
 def _write(conn: psycopg.Connection, plan: _Plan) -> None:
@@ -44,9 +56,10 @@ def _kept_hash(entry: dict, secret_key: str = "password") -> str | None:
     secret = entry[secret_key]
     if secret is None:
         return None
-    if entry["existing_hash"] and password_matches(entry["existing_hash"], secret):
+    hashing = _password_hashing()
+    if entry["existing_hash"] and hashing.matches(entry["existing_hash"], secret):
         return entry["existing_hash"]
-    return hash_password(secret)
+    return hashing.hash(secret)
 
 
 def _write_users(conn: psycopg.Connection, users: list[dict]) -> None:
