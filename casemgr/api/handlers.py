@@ -4,6 +4,7 @@ shape of the API the request came in on."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Callable
 
 from flask import Flask, Response, jsonify, request
@@ -37,7 +38,14 @@ def plain_error_response(exc: Exception) -> Response:
     return response
 
 
+_SLASHES = re.compile(r"/{2,}")
+
+
 def renderer_for_path(path: str) -> ErrorRenderer:
+    # "//ws/v12//interaction/case" is no route (casemgr.api.http_headers
+    # refuses werkzeug's redirect to the merged path), but still a 404 of
+    # the API it names.
+    path = _SLASHES.sub("/", path)
     for prefix, renderer in RENDERERS.items():
         if path.startswith(prefix):
             return renderer

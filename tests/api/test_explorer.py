@@ -26,7 +26,7 @@ def test_the_explorer_page_loads_swagger_ui_from_the_app_and_nowhere_else(client
     for source in sources:
         asset = client.get(f"/{source}")
         assert asset.status_code == 200, source
-        assert len(asset.get_data()) > 1000, source
+        assert asset.get_data(), source
     assert '"validatorUrl": null' in page
 
 

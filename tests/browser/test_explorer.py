@@ -34,7 +34,14 @@ def offline_page(page):
             route.abort("internetdisconnected")
 
     page.route("**/*", route)
+    page.console = []
+    page.on("console", lambda message: page.console.append(f"{message.type}: {message.text}"))
     return page
+
+
+def csp_violations(page) -> list[str]:
+    """What Chromium reported in the console about the page's Content-Security-Policy."""
+    return [line for line in page.console if "Content Security Policy" in line]
 
 
 def open_operation(page, selector: str):
@@ -101,6 +108,28 @@ def test_a_user_logs_in_and_edits_a_case_through_the_explorer_with_no_network(of
     newer = read_last_modified(base_url, session, 1013)
     assert newer != current
 
+    assert csp_violations(page) == [], page.console
     assert page.refused == [], f"the explorer tried to leave this machine: {page.refused}"
     assert all(urlsplit(url).hostname in LOCAL_HOSTS for url in page.requests if url.startswith("http"))
     assert any(url.endswith("/explorer/assets/swagger-ui-bundle.js") for url in page.requests)
+
+
+def test_the_explorer_refuses_an_inline_script(offline_page, base_url):
+    """The policy is in force, with the page working under it, and a
+    violation is seen in the console."""
+    page = offline_page
+    page.goto(f"{base_url}/explorer")
+    page.locator(LOGIN).wait_for()
+    page.locator("section.models h4").click()  # the schemas, rendered under the policy too
+    page.locator("section.models .model-container").first.locator(".model-box-control").first.click()
+    page.locator("section.models .model-container tr.property-row").first.wait_for()
+    assert csp_violations(page) == [], page.console
+
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate("""() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.appendChild(script);
+        }""")
+    assert page.evaluate("() => window.injected") is None
+    assert any("script-src" in line for line in csp_violations(page)), page.console
