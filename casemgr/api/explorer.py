@@ -3,7 +3,8 @@ the app from the flask-swagger-ui package's copy of the Swagger UI dist files.
 No CDN and no online validator: the page works with no network at all.
 
 flask-smorest renders the page (OPENAPI_SWAGGER_UI_PATH) and the spec
-(/openapi.json); this module serves the assets and sends / to the explorer.
+(/openapi.json); this module serves the assets, Swagger UI's own icon at
+/favicon.ico (where browsers look for it), and sends / to the explorer.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ def root():
 @blp.get(f"/{EXPLORER_PATH}/assets/<path:filename>")
 def assets(filename: str):
     return send_from_directory(assets_dir(), filename, max_age=3600)
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    # A PNG under the .ico name: every browser reads it by its content.
+    return send_from_directory(assets_dir(), "favicon-32x32.png", mimetype="image/png", max_age=86400)
 
 
 def init_app(app: Flask) -> None:

@@ -104,8 +104,7 @@ IF_MATCH_HEADER = {
     "description": "The case's ETag, as an alternative to the body's lastModified (412 on mismatch).",
 }
 
-ETAG = {"ETag": {"description": "The case's new version: \"<case id>-<lastModified in ms>\".",
-                 "schema": {"type": "string"}}}
+ETAG = apidoc.etag_header("The case's new version")
 
 CONTENT_LANGUAGE = {"Content-Language": {"description": "The language the answer was negotiated in.",
                                          "schema": {"type": "string"}}}

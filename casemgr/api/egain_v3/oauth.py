@@ -125,6 +125,7 @@ def oauth_error_response(exc: Exception) -> Response:
 @token_blp.route("/token")
 class Token(MethodView):
     @token_blp.doc(
+        operationId="issueToken",
         summary="Get an access token",
         description="client_credentials gives a client token (scope app.core.casemgr.manage); password "
                     "(username, password and the client's credentials) gives a user token (scope "

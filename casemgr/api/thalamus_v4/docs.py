@@ -7,7 +7,7 @@ from apispec import APISpec
 from flask_smorest import Blueprint
 
 from casemgr.api import apidoc
-from casemgr.api.thalamus_v4.auth import SESSION_COOKIE, TOKEN_HEADER, TOUCHPOINT_HEADER
+from casemgr.api.thalamus_v4.auth import TOKEN_HEADER, TOUCHPOINT_HEADER
 from casemgr.api.thalamus_v4.responses import INVALID_CASE_TEXT
 from casemgr.api.thalamus_v4.schemas import ThalamusErrors
 from casemgr.api.wire import JSON
@@ -26,18 +26,18 @@ SECURITY_SCHEMES = {
     "thalamusBasic": {"type": "http", "scheme": "basic",
                       "description": "An operator (login or email) or a party (email) and the password, "
                                      "on each request."},
-    "thalamusSession": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
-                        "description": "The session cookie POST /api/v4/signin sets (HttpOnly: the browser "
-                                       "sends it by itself)."},
 }
+# The session cookie of POST /api/v4/signin is no security scheme here: it is
+# HttpOnly, so the explorer's Authorize dialog could never fill it in (the
+# browser sends it by itself). The signin's description tells of it instead.
 
 _TOUCHPOINTS = ({"thalamusTouchpoint": [], "thalamusToken": []},
                 {"thalamusTouchpointQuery": [], "thalamusTokenQuery": []})
 # Every call: a touchpoint, by headers or by query.
 TOUCHPOINT_SECURITY = [dict(touchpoint) for touchpoint in _TOUCHPOINTS]
-# Calls on cases: a touchpoint and a principal, by HTTP Basic or by the session cookie.
-PRINCIPAL_SECURITY = [{**touchpoint, principal: []} for touchpoint in _TOUCHPOINTS
-                      for principal in ("thalamusBasic", "thalamusSession")]
+# Calls on cases: a touchpoint and a principal, by HTTP Basic (or by the
+# session cookie, which is not declared: see above).
+PRINCIPAL_SECURITY = [{**touchpoint, "thalamusBasic": []} for touchpoint in _TOUCHPOINTS]
 
 _EXAMPLES = {
     400: {"case": "invalidId", "execution.case": f"execution.case: {INVALID_CASE_TEXT}"},

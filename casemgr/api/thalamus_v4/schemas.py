@@ -12,6 +12,10 @@ from marshmallow import Schema, fields
 
 from casemgr.domain.model import MAX_TEXT_LENGTH
 
+# A case data value is of its field's data type (boolean, number, decimal,
+# string, or a date as a string), or null.
+_CASE_DATA_VALUE = {"anyOf": [{"type": t, "nullable": True} for t in ("boolean", "number", "string")]}
+
 
 class ThalamusSignin(Schema):
     principal = fields.String(required=True, metadata={
@@ -34,7 +38,7 @@ class ThalamusCaseBody(Schema):
     resolution = fields.String(metadata={"description": "A configured resolution name.", "example": "Resolved"})
     comments = fields.List(fields.Nested(ThalamusNewComment), metadata={"description": "Comments to append."})
     caseData = fields.Dict(
-        keys=fields.String(), values=fields.Raw(allow_none=True),
+        keys=fields.String(), values=fields.Raw(allow_none=True, metadata=_CASE_DATA_VALUE),
         metadata={"description": "When given, every field of the type, each a value of the field's data type.",
                   "example": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
     )
@@ -67,7 +71,7 @@ class ThalamusCase(Schema):
     status = fields.String(metadata={"description": "The status name."})
     resolution = fields.String(allow_none=True, metadata={"description": "The resolution name."})
     comments = fields.List(fields.Nested(ThalamusComment))
-    caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True, metadata=_CASE_DATA_VALUE))
 
 
 class ThalamusCaseResponse(Schema):
@@ -101,6 +105,6 @@ class ThalamusCategories(Schema):
 class ThalamusErrors(Schema):
     errors = fields.Dict(
         keys=fields.String(), values=fields.String(), required=True,
-        metadata={"description": "One entry per error, each with an execution.<key> companion in English.",
+        metadata={"description": "One entry per error, each with an `execution.{key}` companion in English.",
                   "example": {"status": "InvalidName", "execution.status": "execution.status: Status 'X' does not exist."}},
     )
