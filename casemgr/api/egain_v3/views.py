@@ -79,7 +79,7 @@ def edit_body(schema, *, state_requirement=StateRequirement.OPEN, required_actio
 class CaseEdit(MethodView):
     @document(
         *_EDIT_STATUSES,
-        operationId="v3EditCase",
+        operationId="editCaseV3",
         summary="Edit an open case",
         description="Modifies one open case. Required: id and lastModified (or If-Match); at "
                     "least one of dueDate (future; \"\" removes it), owner.user.id, severity.value, "
@@ -124,7 +124,7 @@ class ClosedCaseEdit(MethodView):
 class CaseRead(MethodView):
     @document(
         400, 404,
-        operationId="v3GetCasesByIds",
+        operationId="getCasesByIdsV3",
         summary="Read cases",
         description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. A user token sees the cases of "
                     "the user's departments, a client token every case; none found is 404.",
@@ -142,7 +142,7 @@ class CaseRead(MethodView):
 
 @blp.route("/case/<segment_except(closed):case_ids>/close")
 class CaseClose(MethodView):
-    @document(400, operationId="v3CloseCase", summary="Close cases",
+    @document(400, operationId="closeCaseV3", summary="Close cases",
               description="Closes open cases, all or none (Close Case action); a case that is not open "
                           "is 400.",
               parameters=[docs.CASE_IDS_PARAMETER])

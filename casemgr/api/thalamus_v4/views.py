@@ -115,7 +115,7 @@ class Signin(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @document_call(security=docs.TOUCHPOINT_SECURITY, operationId="v4Logout", summary="Log out",
+    @document_call(security=docs.TOUCHPOINT_SECURITY, operationId="logoutV4", summary="Log out",
                    description="Ends the session of the cookie, if any, and clears the cookie.")
     @blp.response(204, description="Logged out.")
     def get(self):
