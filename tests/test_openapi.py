@@ -127,6 +127,16 @@ def test_every_error_cause_is_listed_once_per_status():
             assert len(codes) == len(set(codes)), f"{name}: {codes}"
 
 
+def test_every_error_response_shows_an_example_of_one_of_its_own_causes():
+    for name, response in spec_dict()["components"]["responses"].items():
+        listed = re.findall(r"`([^`]+)`", response["description"])
+        example = response["content"]["application/json"].get("example")
+        assert example, f"{name} has no example: Swagger UI would show the schema's, a 400"
+        shown = [example["code"]] if "code" in example else [
+            code for key, code in example["errors"].items() if not key.startswith("execution.")]
+        assert set(shown) <= set(listed), f"{name} shows {shown}, not one of its causes"
+
+
 def test_authorize_offers_only_credentials_a_client_can_fill_in():
     # The Thalamus session cookie is HttpOnly: no one could type it into Authorize.
     schemes = spec_dict()["components"]["securitySchemes"]

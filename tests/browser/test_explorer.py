@@ -13,8 +13,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-LOGIN = "#operations-egain_v12-post_ws_v12_authentication_user_login"
-EDIT = "#operations-egain_v12-put_ws_v12_interaction_case"
+# Swagger UI names each operation's block after its tag and operationId.
+LOGIN = "#operations-egain_v12-login"
+EDIT = "#operations-egain_v12-editCase"
 
 
 @pytest.fixture
@@ -104,3 +105,23 @@ def test_a_user_logs_in_and_edits_a_case_through_the_explorer_with_no_network(of
     assert page.refused == [], f"the explorer tried to leave this machine: {page.refused}"
     assert all(urlsplit(url).hostname in LOCAL_HOSTS for url in page.requests if url.startswith("http"))
     assert any(url.endswith("/explorer/assets/swagger-ui-bundle.js") for url in page.requests)
+
+
+def test_the_explorer_shows_the_etag_placeholders_and_offers_only_credentials_one_can_type(offline_page, base_url):
+    page = offline_page
+    page.goto(f"{base_url}/explorer")
+    edit = page.locator(EDIT)
+    edit.locator(".opblock-summary").click()
+    # The 204's ETag header, as Swagger UI renders its Markdown description.
+    etag = edit.locator('tr.response[data-code="204"] table.headers tr', has_text="ETag")
+    assert 'The case\'s new version: "<case id>-<lastModified in ms>".' in etag.inner_text()
+
+    page.locator(".auth-wrapper .authorize").click()
+    dialog = page.locator(".modal-ux")
+    dialog.locator(".auth-container").first.wait_for()
+    offered = {name.split()[0] for name in dialog.locator(".auth-container h4").all_inner_texts()}
+    assert offered == {"egainSession", "egainOAuth2", "thalamusTouchpoint", "thalamusToken",
+                       "thalamusTouchpointQuery", "thalamusTokenQuery", "thalamusBasic"}
+    # The Thalamus session cookie is HttpOnly: a box for it could never work.
+    assert "thalamus_session" not in dialog.inner_text()
+    assert page.refused == []

@@ -45,11 +45,19 @@ _EXAMPLES = {
     403: {"owner": "TransferNotPermitted",
           "execution.owner": "execution.owner: No Transfer Activities permission on the new owner"},
     412: {"etag": "PreconditionFailed", "execution.etag": "execution.etag: If-Match does not match the case's ETag"},
+    411: {"body": "LengthRequired",
+          "execution.body": "execution.body: A chunked body is not supported by this server; send Content-Length."},
+    413: {"body": "TooLarge", "execution.body": "execution.body: Request body exceeds 1048576 bytes."},
+    415: {"contentType": "Unsupported",
+          "execution.contentType": "execution.contentType: Content-Type 'text/plain' is not supported; use application/json."},
+    500: {"system": "InternalError", "execution.system": "execution.system: System unable to process the request."},
     503: {"system": "Unavailable", "execution.system": "execution.system: The database is unavailable; retry shortly."},
 }
 
 
 def _content(status: int) -> dict:
+    # Each status its own example: without one, Swagger UI would show the
+    # schema's (a 400's). Statuses v4 never answers (406, 409) need none.
     example = _EXAMPLES.get(status)
     return {JSON: {"schema": ThalamusErrors, **({"example": {"errors": example}} if example else {})}}
 

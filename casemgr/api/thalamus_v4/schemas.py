@@ -12,10 +12,6 @@ from marshmallow import Schema, fields
 
 from casemgr.domain.model import MAX_TEXT_LENGTH
 
-# A case data value is of its field's data type (boolean, number, decimal,
-# string, or a date as a string), or null.
-_CASE_DATA_VALUE = {"anyOf": [{"type": t, "nullable": True} for t in ("boolean", "number", "string")]}
-
 
 class ThalamusSignin(Schema):
     principal = fields.String(required=True, metadata={
@@ -38,8 +34,9 @@ class ThalamusCaseBody(Schema):
     resolution = fields.String(metadata={"description": "A configured resolution name.", "example": "Resolved"})
     comments = fields.List(fields.Nested(ThalamusNewComment), metadata={"description": "Comments to append."})
     caseData = fields.Dict(
-        keys=fields.String(), values=fields.Raw(allow_none=True, metadata=_CASE_DATA_VALUE),
-        metadata={"description": "When given, every field of the type, each a value of the field's data type.",
+        keys=fields.String(), values=fields.Raw(allow_none=True),
+        metadata={"description": "When given, every field of the type, each a value of the field's data type "
+                                 "(boolean, number, decimal, string, or date as a string).",
                   "example": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
     )
 
@@ -71,7 +68,8 @@ class ThalamusCase(Schema):
     status = fields.String(metadata={"description": "The status name."})
     resolution = fields.String(allow_none=True, metadata={"description": "The resolution name."})
     comments = fields.List(fields.Nested(ThalamusComment))
-    caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True, metadata=_CASE_DATA_VALUE))
+    caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": "The values of the case type's fields, each of the field's data type, or null."})
 
 
 class ThalamusCaseResponse(Schema):
