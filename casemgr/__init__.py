@@ -51,7 +51,12 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         API_TITLE="casemgr",
         API_VERSION=__version__,
         OPENAPI_VERSION="3.0.3",
-        API_SPEC_OPTIONS={"info": {"description": OPENAPI_DESCRIPTION}},
+        API_SPEC_OPTIONS={
+            "info": {"description": OPENAPI_DESCRIPTION,
+                     "license": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"}},
+            # Relative: the host that serves the spec serves the APIs, wherever it runs.
+            "servers": [{"url": "/", "description": "This server"}],
+        },
         # Bodies are read by casemgr.api.wire with its own cap (413).
         MAX_CONTENT_LENGTH=None,
         **explorer.SETTINGS,

@@ -26,3 +26,10 @@ def test_the_ci_script_runs_the_readme_test_command_verbatim():
     command = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
     assert command in README
     assert command in ci
+
+
+def test_the_ci_script_lints_the_spec_as_the_readme_says():
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text("utf-8")
+    command = "npx --yes @redocly/cli@2.77.0 lint openapi.yaml"
+    assert command in README
+    assert command in ci

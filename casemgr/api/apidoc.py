@@ -25,6 +25,10 @@ from casemgr.api.errors import ERROR_TABLE, ErrorEntry
 class Api(flask_smorest.Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(nullable_only_with_a_type)
+
     # flask-smorest's generic error body and its pagination header are not
     # used by any API here: registering them would only add dead components.
     def _register_responses(self):
@@ -32,6 +36,16 @@ class Api(flask_smorest.Api):
 
     def _register_pagination_header(self):
         pass
+
+
+def nullable_only_with_a_type(converter, field, ret, **kwargs) -> dict:
+    """OpenAPI 3.0.3: ``nullable`` says nothing without a ``type``. A field of
+    no one type (marshmallow's ``Raw``) that may be null is documented
+    without it: a schema with no type admits null already, and one with an
+    ``anyOf`` says null in its branches."""
+    if ret.get("nullable") and "type" not in ret and "$ref" not in ret:
+        del ret["nullable"]
+    return {}
 
 
 class XmlPlugin(BasePlugin):
@@ -47,6 +61,15 @@ def register_security_schemes(spec: APISpec, *scheme_maps: dict[str, dict]) -> N
             spec.components.security_scheme(name, scheme)
 
 
+# Swagger UI renders descriptions as Markdown and drops what looks like HTML:
+# a placeholder such as <case id> is only shown inside a code span.
+ETAG_FORMAT = '`"<case id>-<lastModified in ms>"`'
+
+
+def etag_header(description: str) -> dict:
+    return {"ETag": {"description": f"{description}: {ETAG_FORMAT}.", "schema": {"type": "string"}}}
+
+
 EntryLine = Callable[[ErrorEntry], str]
 
 
@@ -60,15 +83,14 @@ def error_responses(
     headers: Callable[[int], dict] = lambda status: {},
 ) -> None:
     """Registers ``<prefix><status>`` for every status of the error table:
-    its description lists each cause (one ``line`` per table row), its
-    content is ``content(status)``."""
-    by_status: dict[int, list[str]] = {}
+    its description lists each cause once (one ``line`` per eGain code: the
+    table maps several exceptions to one code), its content is
+    ``content(status)``."""
+    by_status: dict[int, dict[str, str]] = {}
     for entry in ERROR_TABLE.values():
-        lines = by_status.setdefault(status_of(entry), [])
-        if line(entry) not in lines:
-            lines.append(line(entry))
+        by_status.setdefault(status_of(entry), {}).setdefault(entry.egain_code, line(entry))
     for status, lines in sorted(by_status.items()):
-        response = {"description": "\n".join(f"- {text}" for text in lines), "content": content(status)}
+        response = {"description": "\n".join(f"- {text}" for text in lines.values()), "content": content(status)}
         if headers(status):
             response["headers"] = headers(status)
         # lazy: only the statuses some operation answers appear in the spec

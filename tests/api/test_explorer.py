@@ -32,3 +32,10 @@ def test_the_explorer_page_loads_swagger_ui_from_the_app_and_nowhere_else(client
 
 def test_an_unknown_asset_is_404(client):
     assert client.get("/explorer/assets/nothing-here.js").status_code == 404
+
+
+def test_the_favicon_browsers_ask_for_is_swagger_uis_own_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+    assert response.get_data().startswith(b"\x89PNG\r\n")

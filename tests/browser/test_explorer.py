@@ -13,8 +13,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-LOGIN = "#operations-egain_v12-post_ws_v12_authentication_user_login"
-EDIT = "#operations-egain_v12-put_ws_v12_interaction_case"
+# Swagger UI names each operation's block after its tag and operationId.
+LOGIN = "#operations-egain_v12-login"
+EDIT = "#operations-egain_v12-editCase"
 
 
 @pytest.fixture
@@ -133,3 +134,23 @@ def test_the_explorer_refuses_an_inline_script(offline_page, base_url):
         }""")
     assert page.evaluate("() => window.injected") is None
     assert any("script-src" in line for line in csp_violations(page)), page.console
+
+
+def test_the_explorer_shows_the_etag_placeholders_and_offers_only_credentials_one_can_type(offline_page, base_url):
+    page = offline_page
+    page.goto(f"{base_url}/explorer")
+    edit = page.locator(EDIT)
+    edit.locator(".opblock-summary").click()
+    # The 204's ETag header, as Swagger UI renders its Markdown description.
+    etag = edit.locator('tr.response[data-code="204"] table.headers tr', has_text="ETag")
+    assert 'The case\'s new version: "<case id>-<lastModified in ms>".' in etag.inner_text()
+
+    page.locator(".auth-wrapper .authorize").click()
+    dialog = page.locator(".modal-ux")
+    dialog.locator(".auth-container").first.wait_for()
+    offered = {name.split()[0] for name in dialog.locator(".auth-container h4").all_inner_texts()}
+    assert offered == {"egainSession", "egainOAuth2", "thalamusTouchpoint", "thalamusToken",
+                       "thalamusTouchpointQuery", "thalamusTokenQuery", "thalamusBasic"}
+    # The Thalamus session cookie is HttpOnly: a box for it could never work.
+    assert "thalamus_session" not in dialog.inner_text()
+    assert page.refused == []

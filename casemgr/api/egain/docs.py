@@ -69,7 +69,15 @@ def _headers(status: int) -> dict:
     return headers
 
 
+LANGUAGE_SCHEMA = "Language"
+
+
 def register(spec: APISpec) -> None:
+    # One schema for every Accept-Language parameter: a generated client gets
+    # one enumeration, not one per operation.
+    spec.components.schema(LANGUAGE_SCHEMA, {
+        "type": "string", "enum": list(SUPPORTED_LANGUAGES), "default": "en-US",
+        "description": "A language the texts of the answers are available in."})
     apidoc.error_responses(
         spec, prefix=ERROR_PREFIX, content=_content, headers=_headers,
         line=lambda entry: f"`{entry.egain_code}` {entry.summary}",
@@ -85,7 +93,7 @@ def document_errors(blp: Blueprint, *statuses: int):
 def accept_language(*, required: bool) -> dict:
     return {
         "in": "header", "name": "Accept-Language", "required": required,
-        "schema": {"type": "string", "enum": list(SUPPORTED_LANGUAGES), "default": "en-US"},
+        "schema": {"$ref": f"#/components/schemas/{LANGUAGE_SCHEMA}"},
         "description": "Language of the texts in the answer and in error messages. "
                        + ("Required (406 when missing or not one of the 15 codes)." if required
                           else "Absent: the service's default language; anything but the 15 codes: 406."),
@@ -104,8 +112,7 @@ IF_MATCH_HEADER = {
     "description": "The case's ETag, as an alternative to the body's lastModified (412 on mismatch).",
 }
 
-ETAG = {"ETag": {"description": "The case's new version: \"<case id>-<lastModified in ms>\".",
-                 "schema": {"type": "string"}}}
+ETAG = apidoc.etag_header("The case's new version")
 
 CONTENT_LANGUAGE = {"Content-Language": {"description": "The language the answer was negotiated in.",
                                          "schema": {"type": "string"}}}

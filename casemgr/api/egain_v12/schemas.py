@@ -9,7 +9,10 @@ from casemgr.api.egain.xml import CASE_NS
 
 
 class V12LastModified(Schema):
-    date = fields.String(required=True, metadata={"example": "2015-07-30T13:07:40.000Z", "xml": {"attribute": True}})
+    # A date-time, like the lastModified.date a read shows: a generated client
+    # passes the one it read straight back.
+    date = fields.String(required=True, metadata={
+        "format": "date-time", "example": "2015-07-30T13:07:40.000Z", "xml": {"attribute": True}})
 
 
 class V12CaseEdit(EgainCaseEditFields):

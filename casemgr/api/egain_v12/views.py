@@ -28,7 +28,7 @@ HREF = re.compile(r"(?:https?://[^/]+)?(?:/system)?/ws/v12/interaction/case/(?P<
 
 blp = Blueprint(
     "egain_v12", __name__, url_prefix="/ws/v12",
-    description="eGain Interaction API v12 (seed 003). Log in with POST /ws/v12/authentication/user/login, "
+    description="eGain Interaction API v12. Log in with POST /ws/v12/authentication/user/login, "
                 "then send the X-egain-session it answers with on every call. JSON or XML both ways. "
                 "Also served under the /system context root (/system/ws/v12/...).",
 )
@@ -92,6 +92,7 @@ def echo_session(response):
 class Login(MethodView):
     @document(
         400, 401, 403, 411, 413,
+        operationId="login",
         summary="Log in",
         description="Starts a session. The session id comes back in the X-egain-session header: put it "
                     "into Authorize (egainSession) to call the other v12 operations. At most 5 sessions "
@@ -130,7 +131,7 @@ def _force_login(value: str | None) -> bool:
 
 @blp.route("/authentication/user/logout")
 class Logout(MethodView):
-    @document(401, summary="Log out", description="Ends the session named by X-egain-session.")
+    @document(401, operationId="logout", summary="Log out", description="Ends the session named by X-egain-session.")
     @blp.response(204, description="Logged out.")
     def delete(self):
         services().sessions.logout(g.credentials)
@@ -142,8 +143,9 @@ class Logout(MethodView):
 class CaseEdit(MethodView):
     @document(
         *_EDIT_STATUSES,
+        operationId="editCase",
         summary="Edit a case",
-        description="Modifies one open case (seed 003). Required: id and lastModified.date (or If-Match); "
+        description="Modifies one open case. Required: id and lastModified.date (or If-Match); "
                     "at least one of dueDate (future; \"\" removes it), owner.user.id, severity.value "
                     "(urgent, high, medium, low), subject, description, solution (each at most 1024 "
                     "characters; \"\" removes the value, null is refused), relatedCases (link/unlink; at "
@@ -178,6 +180,7 @@ class CaseEdit(MethodView):
 class CaseRead(MethodView):
     @document(
         400, 401, 404,
+        operationId="getCasesByIds",
         summary="Read cases",
         description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. Only the cases the user may see "
                     "(the departments of the user) are answered; none found is 404.",
@@ -198,7 +201,7 @@ class CaseRead(MethodView):
 
 @blp.route("/interaction/case/<string:case_id>/close")
 class CaseClose(MethodView):
-    @document(400, 401, 403, summary="Close a case",
+    @document(400, 401, 403, operationId="closeCase", summary="Close a case",
               description="Closes an open case (Close Case action); a case that is not open is 400.",
               parameters=[{"in": "path", "name": "case_id", "required": True, "schema": {"type": "string"},
                            "description": "The case's id.", "example": "1001"}])
@@ -214,7 +217,7 @@ class CaseClose(MethodView):
 
 @blp.route("/interaction/case/attributes")
 class CaseAttributes(MethodView):
-    @document(400, 401, summary="Custom attribute definitions",
+    @document(400, 401, operationId="getCaseAttributes", summary="Custom attribute definitions",
               description="Lists the custom attributes configured for cases, with the allowed values of "
                           "the enumerated ones; 204 when there are none.",
               parameters=[{"in": "query", "name": "$attribute", "required": True,

@@ -141,6 +141,7 @@ def _oauth_error_code(status: int) -> str:
 @token_blp.route("/token")
 class Token(MethodView):
     @token_blp.doc(
+        operationId="issueToken",
         summary="Get an access token",
         description="client_credentials gives a client token (scope app.core.casemgr.manage); password "
                     "(username, password and the client's credentials) gives a user token (scope "

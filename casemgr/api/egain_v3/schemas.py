@@ -7,9 +7,11 @@ from marshmallow import INCLUDE, Schema, fields
 from casemgr.api.egain.schemas import EgainCaseEditFields, EgainCaseShownFields, EgainCustomAttributes
 from casemgr.api.egain.xml import CASE_NS
 
+# A date-time, like the lastModified a read shows: a generated client passes
+# the one it read straight back.
 _LAST_MODIFIED_DOC = {
     "description": "The case's lastModified as last read. Required unless If-Match is sent.",
-    "example": "2015-07-30T13:07:40.000Z",
+    "format": "date-time", "example": "2015-07-30T13:07:40.000Z",
 }
 
 

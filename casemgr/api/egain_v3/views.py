@@ -28,7 +28,7 @@ HREF = re.compile(r"(?:https?://[^/]+)?/core/casemgr/v3/case/(?P<id>[^/]+)")
 _BEARER = re.compile(r"Bearer\s+(?P<token>\S+)\s*", re.IGNORECASE)
 
 blp = Blueprint("egain_v3", __name__, url_prefix="/core/casemgr/v3",
-                description="eGain Case Manager API v3 (seed 002). OAuth 2 bearer tokens from POST "
+                description="eGain Case Manager API v3. OAuth 2 bearer tokens from POST "
                             "/oauth2/token: a user token (password grant) or a client token (client "
                             "credentials). Accept-Language is required. JSON or XML both ways.")
 
@@ -87,8 +87,9 @@ def edit_body(schema, *, state_requirement=StateRequirement.OPEN):
 class CaseEdit(MethodView):
     @document(
         *_EDIT_STATUSES,
+        operationId="editCaseV3",
         summary="Edit an open case",
-        description="Modifies one open case (seed 002). Required: id and lastModified (or If-Match); at "
+        description="Modifies one open case. Required: id and lastModified (or If-Match); at "
                     "least one of dueDate (future; \"\" removes it), owner.user.id, severity.value, "
                     "subject, description, solution (each at most 1024 characters; \"\" removes the "
                     "value, null is refused), relatedCases (link/unlink; at most 75 per case) and "
@@ -108,6 +109,7 @@ class CaseEdit(MethodView):
 class ClosedCaseEdit(MethodView):
     @document(
         *_EDIT_STATUSES,
+        operationId="editClosedCase",
         summary="Edit the custom attributes of a closed case",
         description="Only customAttributes may change, on a closed case (an open one is 400); a user "
                     "needs the Manage Closed Case action. id, lastModified and customAttributes are "
@@ -130,6 +132,7 @@ class ClosedCaseEdit(MethodView):
 class CaseRead(MethodView):
     @document(
         400, 404,
+        operationId="getCasesByIdsV3",
         summary="Read cases",
         description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. A user token sees the cases of "
                     "the user's departments, a client token every case; none found is 404.",
@@ -149,7 +152,7 @@ class CaseRead(MethodView):
 
 @blp.route("/case/<segment_except(closed):case_ids>/close")
 class CaseClose(MethodView):
-    @document(400, summary="Close cases",
+    @document(400, operationId="closeCaseV3", summary="Close cases",
               description="Closes open cases, all or none (Close Case action); a case that is not open "
                           "is 400.",
               parameters=[docs.CASE_IDS_PARAMETER])

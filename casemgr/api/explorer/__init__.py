@@ -3,7 +3,8 @@ the app from the flask-swagger-ui package's copy of the Swagger UI dist files.
 No CDN and no online validator: the page works with no network at all.
 
 flask-smorest serves the spec (/openapi.json); this module serves the page,
-its files, and sends / to the explorer. The page is this module's own, not
+its files, Swagger UI's own icon at /favicon.ico (where browsers look for
+it), and sends / to the explorer. The page is this module's own, not
 flask-smorest's (OPENAPI_SWAGGER_UI_PATH), because that one starts Swagger UI
 with an inline script: here the configuration travels as a JSON data block
 and explorer.js starts Swagger UI, so the page's Content-Security-Policy can
@@ -87,6 +88,12 @@ def script():
 @blp.get(f"/{EXPLORER_PATH}/assets/<path:filename>")
 def assets(filename: str):
     return send_from_directory(assets_dir(), filename, max_age=FILES_MAX_AGE)
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    # A PNG under the .ico name: every browser reads it by its content.
+    return send_from_directory(assets_dir(), "favicon-32x32.png", mimetype="image/png", max_age=86400)
 
 
 def init_app(app: Flask) -> None:

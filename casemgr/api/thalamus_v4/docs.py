@@ -7,7 +7,7 @@ from apispec import APISpec
 from flask_smorest import Blueprint
 
 from casemgr.api import apidoc
-from casemgr.api.thalamus_v4.auth import SESSION_COOKIE, TOKEN_HEADER, TOUCHPOINT_HEADER
+from casemgr.api.thalamus_v4.auth import TOKEN_HEADER, TOUCHPOINT_HEADER
 from casemgr.api.thalamus_v4.responses import INVALID_CASE_TEXT
 from casemgr.api.thalamus_v4.schemas import ThalamusErrors
 from casemgr.api.wire import JSON
@@ -26,18 +26,18 @@ SECURITY_SCHEMES = {
     "thalamusBasic": {"type": "http", "scheme": "basic",
                       "description": "An operator (login or email) or a party (email) and the password, "
                                      "on each request."},
-    "thalamusSession": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
-                        "description": "The session cookie POST /api/v4/signin sets (HttpOnly: the browser "
-                                       "sends it by itself)."},
 }
+# The session cookie of POST /api/v4/signin is no security scheme here: it is
+# HttpOnly, so the explorer's Authorize dialog could never fill it in (the
+# browser sends it by itself). The signin's description tells of it instead.
 
 _TOUCHPOINTS = ({"thalamusTouchpoint": [], "thalamusToken": []},
                 {"thalamusTouchpointQuery": [], "thalamusTokenQuery": []})
 # Every call: a touchpoint, by headers or by query.
 TOUCHPOINT_SECURITY = [dict(touchpoint) for touchpoint in _TOUCHPOINTS]
-# Calls on cases: a touchpoint and a principal, by HTTP Basic or by the session cookie.
-PRINCIPAL_SECURITY = [{**touchpoint, principal: []} for touchpoint in _TOUCHPOINTS
-                      for principal in ("thalamusBasic", "thalamusSession")]
+# Calls on cases: a touchpoint and a principal, by HTTP Basic (or by the
+# session cookie, which is not declared: see above).
+PRINCIPAL_SECURITY = [{**touchpoint, "thalamusBasic": []} for touchpoint in _TOUCHPOINTS]
 
 _EXAMPLES = {
     400: {"case": "invalidId", "execution.case": f"execution.case: {INVALID_CASE_TEXT}"},
@@ -45,11 +45,19 @@ _EXAMPLES = {
     403: {"owner": "TransferNotPermitted",
           "execution.owner": "execution.owner: No Transfer Activities permission on the new owner"},
     412: {"etag": "PreconditionFailed", "execution.etag": "execution.etag: If-Match does not match the case's ETag"},
+    411: {"body": "LengthRequired",
+          "execution.body": "execution.body: A chunked body is not supported by this server; send Content-Length."},
+    413: {"body": "TooLarge", "execution.body": "execution.body: Request body exceeds 1048576 bytes."},
+    415: {"contentType": "Unsupported",
+          "execution.contentType": "execution.contentType: Content-Type 'text/plain' is not supported; use application/json."},
+    500: {"system": "InternalError", "execution.system": "execution.system: System unable to process the request."},
     503: {"system": "Unavailable", "execution.system": "execution.system: The database is unavailable; retry shortly."},
 }
 
 
 def _content(status: int) -> dict:
+    # Each status its own example: without one, Swagger UI would show the
+    # schema's (a 400's). Statuses v4 never answers (406, 409) need none.
     example = _EXAMPLES.get(status)
     return {JSON: {"schema": ThalamusErrors, **({"example": {"errors": example}} if example else {})}}
 

@@ -35,7 +35,8 @@ class ThalamusCaseBody(Schema):
     comments = fields.List(fields.Nested(ThalamusNewComment), metadata={"description": "Comments to append."})
     caseData = fields.Dict(
         keys=fields.String(), values=fields.Raw(allow_none=True),
-        metadata={"description": "When given, every field of the type, each a value of the field's data type.",
+        metadata={"description": "When given, every field of the type, each a value of the field's data type "
+                                 "(boolean, number, decimal, string, or date as a string).",
                   "example": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
     )
 
@@ -67,7 +68,8 @@ class ThalamusCase(Schema):
     status = fields.String(metadata={"description": "The status name."})
     resolution = fields.String(allow_none=True, metadata={"description": "The resolution name."})
     comments = fields.List(fields.Nested(ThalamusComment))
-    caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": "The values of the case type's fields, each of the field's data type, or null."})
 
 
 class ThalamusCaseResponse(Schema):
@@ -101,6 +103,6 @@ class ThalamusCategories(Schema):
 class ThalamusErrors(Schema):
     errors = fields.Dict(
         keys=fields.String(), values=fields.String(), required=True,
-        metadata={"description": "One entry per error, each with an execution.<key> companion in English.",
+        metadata={"description": "One entry per error, each with an `execution.{key}` companion in English.",
                   "example": {"status": "InvalidName", "execution.status": "execution.status: Status 'X' does not exist."}},
     )

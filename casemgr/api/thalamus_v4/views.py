@@ -47,8 +47,7 @@ _CASE_EXAMPLE = {
              "comments": [{"id": 1, "caseInstanceId": 1013, "description": "Called the customer back"}],
              "caseData": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
 }
-_ETAG = {"ETag": {"description": "The case's version: \"<case id>-<lastModified in ms>\".",
-                  "schema": {"type": "string"}}}
+_ETAG = apidoc.etag_header("The case's version")
 _CASE_ID = {"in": "path", "name": "caseInstanceId", "required": True, "schema": {"type": "integer"},
             "example": 1013, "description": "The case's id."}
 
@@ -94,10 +93,13 @@ def parse_case_id(text: str) -> int:
 class Signin(MethodView):
     @document_call(
         411, 413, 415, security=docs.TOUCHPOINT_SECURITY,
+        operationId="signin",
         summary="Sign in",
         description="Signs in an operator (by login or email) or a party (by email). The session comes back "
-                    "in an HttpOnly, SameSite=Lax cookie that the calls on cases accept. An operator at the "
-                    "session cap ends the oldest session.",
+                    f"in the `{auth.SESSION_COOKIE}` cookie (HttpOnly, SameSite=Lax): send it back with the "
+                    "calls on cases instead of HTTP Basic. A browser, this explorer included, does so by "
+                    "itself; another client keeps it in its cookie jar. An operator at the session cap ends "
+                    "the oldest session.",
         requestBody={"required": True, "content": {wire.JSON: {"schema": ThalamusSignin, "examples": {
             "operator": {"summary": "An operator", "value": {"principal": "frank", "password": "frank-pass"}},
             "party": {"summary": "A party", "value": {"principal": "john@example.com", "password": "john-pass"}},
@@ -105,7 +107,7 @@ class Signin(MethodView):
     )
     @blp.response(200, ThalamusContextResponse, description="Signed in; the session cookie is set.",
                   example={"context": {"simpleProfile": {"firstname": "Frank", "email": "frank@example.com"}}},
-                  headers={"Set-Cookie": {"description": f"{auth.SESSION_COOKIE}=<session id>; HttpOnly",
+                  headers={"Set-Cookie": {"description": f"`{auth.SESSION_COOKIE}=<session id>; HttpOnly; SameSite=Lax`",
                                           "schema": {"type": "string"}}})
     def post(self):
         with credentials.checked_first(g.credentials):
@@ -120,7 +122,7 @@ class Signin(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @document_call(security=docs.TOUCHPOINT_SECURITY, summary="Log out",
+    @document_call(security=docs.TOUCHPOINT_SECURITY, operationId="logoutV4", summary="Log out",
                    description="Ends the session of the cookie, if any, and clears the cookie.")
     @blp.response(204, description="Logged out.")
     def get(self):
@@ -131,7 +133,8 @@ class Logout(MethodView):
 
 @blp.route("/cases/typecategory")
 class CaseTypeCategory(MethodView):
-    @document_call(security=docs.TOUCHPOINT_SECURITY, summary="Categories and types",
+    @document_call(security=docs.TOUCHPOINT_SECURITY, operationId="getTypeCategory",
+                   summary="Categories and types",
                    description="Every category (system nodes hold no cases) with its types and each type's "
                                "case data fields.")
     @blp.response(200, ThalamusCategories, description="The categories.", example={"categories": [{
@@ -147,6 +150,7 @@ class CaseTypeCategory(MethodView):
 class Cases(MethodView):
     @document_call(
         411, 413, 415,
+        operationId="createCase",
         summary="Create a case",
         description="Creates a case with the body of the update; categoryCode and typeCode are mandatory. "
                     "An operator needs the Edit Case action and its case lands unowned in the operator's "
@@ -165,7 +169,7 @@ class Cases(MethodView):
 
 @blp.route("/cases/<segment_except(typecategory):caseInstanceId>")
 class Case(MethodView):
-    @document_call(summary="Read a case",
+    @document_call(operationId="getCase", summary="Read a case",
                    description="A case the principal may see: a party its own cases, an operator the cases "
                                "of its departments. Anything else is invalidId.",
                    parameters=[_CASE_ID])
@@ -179,9 +183,10 @@ class Case(MethodView):
 
     @document_call(
         411, 412, 413, 415,
+        operationId="updateCase",
         summary="Update a case",
         description="Changes category and type (mandatory), status and resolution by name, appends comments "
-                    "and, when caseData is given, sets every field of the type (seed 001). A status whose "
+                    "and, when caseData is given, sets every field of the type. A status whose "
                     "state is closed sets lastClosed. A case the principal may not see or edit is "
                     "invalidId, like an unknown one. If-Match with the case's ETag makes the update "
                     "conditional (412 when the case changed since).",
