@@ -16,6 +16,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from casemgr.api import errors
+from casemgr.api.i18n import negotiate_language
 from casemgr.config import SUPPORTED_LANGUAGES
 from casemgr.domain.versions import format_timestamp
 
@@ -48,20 +49,24 @@ def _best_media_type(header: str | None) -> str | None:
 
 
 def request_language(*, required: bool) -> str:
-    """One of the 15 supported codes; absent means the default, unless
-    required. A header sent empty is not absent: like any value that is not
-    one of the 15 codes, it is refused."""
+    """The supported locale Accept-Language negotiates (``i18n.negotiate_language``);
+    absent means the default, unless required. A header sent but naming no
+    supported language, an empty one too, is refused."""
     header = request.headers.get("Accept-Language")
+    default = current_app.config["CASEMGR"].default_language
     if header is None:
         if required:
             raise errors.LanguageNotSupported("Accept-Language header is required.", value="")
-        return current_app.config["CASEMGR"].default_language
-    header = header.strip()
-    if header not in SUPPORTED_LANGUAGES:
+        return default
+    language = negotiate_language(header, default)
+    if language is None:
+        shown = header if len(header) <= 100 else header[:100] + "…"
         raise errors.LanguageNotSupported(
-            f"Invalid 'Accept-Language' header value: '{header}'.", value=header
+            f"No language in 'Accept-Language: {shown}' is supported; use one of "
+            f"{', '.join(SUPPORTED_LANGUAGES)} (a bare language such as 'en' or 'de', and '*', also work).",
+            value=header,
         )
-    return header
+    return language
 
 
 def request_media_type() -> str | None:

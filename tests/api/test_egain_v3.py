@@ -104,8 +104,8 @@ def test_a_token_without_the_manage_scope_is_403_197(v3, db):
     assert code_of(read) == "403-197"
 
 
-@pytest.mark.parametrize("language", [None, "xx-XX", "en"], ids=["missing", "unknown", "bare-language"])
-def test_accept_language_is_required_and_must_be_one_of_the_15(v3, language):
+@pytest.mark.parametrize("language", [None, "xx-XX", "en;q=0"], ids=["missing", "unknown", "refused"])
+def test_accept_language_is_required_and_must_find_one_of_the_15(v3, language):
     headers = {"Authorization": f"Bearer {v3.session('frank')}"}
     if language:
         headers["Accept-Language"] = language
