@@ -65,6 +65,14 @@ def _content(status: int) -> dict:
 
 def _headers(status: int) -> dict:
     headers = {"Content-Language": {"description": "The language of the texts.", "schema": {"type": "string"}}}
+    if status == 401:
+        headers["WWW-Authenticate"] = {
+            "description": "v3: the RFC 6750 challenge, Bearer realm=\"casemgr\", with error=\"invalid_token\" "
+                           "when a token was sent.", "schema": {"type": "string"}}
+    if status == 403:
+        headers["WWW-Authenticate"] = {
+            "description": "v3, 403-197: Bearer realm=\"casemgr\", error=\"insufficient_scope\".",
+            "schema": {"type": "string"}}
     if status == 503:
         headers["Retry-After"] = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
     if status == 409:

@@ -18,12 +18,15 @@ from casemgr.api.egain.representation import last_modified_string
 from casemgr.api.egain.responses import BODY_PARSERS, cases_response, no_content
 from casemgr.api.egain_v3.oauth import SECURITY
 from casemgr.api.egain_v3.schemas import V3CaseEdit, V3Cases, V3ClosedCaseEdit
+from casemgr.domain.errors import ScopeNotGranted
 from casemgr.domain.model import MAX_CASES_PER_READ, StateRequirement
+from casemgr.service.tokens import MANAGE_SCOPES
 
 API = "egain-v3"
 CASE_URL = "/core/casemgr/v3/case/"
 HREF = re.compile(r"(?:https?://[^/]+)?/core/casemgr/v3/case/(?P<id>[^/]+)")
 _BEARER = re.compile(r"Bearer\s+(?P<token>\S+)\s*", re.IGNORECASE)
+BEARER_CHALLENGE = 'Bearer realm="casemgr"'
 
 blp = Blueprint("egain_v3", __name__, url_prefix="/core/casemgr/v3",
                 description="eGain Case Manager API v3 (seed 002). OAuth 2 bearer tokens from POST "
@@ -56,11 +59,29 @@ def bearer_token() -> str | None:
 @blp.before_request
 def authenticate_and_negotiate():
     """401 (missing or bad token), 403 (scope), then 406 and 415."""
-    g.actor = services().tokens.actor_for_manage(bearer_token())
+    try:
+        g.actor = services().tokens.actor_for_manage(bearer_token())
+    except ScopeNotGranted:
+        g.scope_refused = True
+        raise
     negotiate(language_required=True)
 
 
-blp.after_request(with_content_language)
+@blp.after_request
+def bearer_challenge(response):
+    """RFC 6750 section 3: a 401 challenges for a bearer token, naming
+    invalid_token when one was sent (a request without any says no error);
+    a token without the scope the call needs is insufficient_scope."""
+    if response.status_code == 401:
+        challenge = BEARER_CHALLENGE
+        if bearer_token() is not None:
+            challenge += ', error="invalid_token", error_description="The access token is invalid or expired."'
+        response.headers["WWW-Authenticate"] = challenge
+    elif response.status_code == 403 and getattr(g, "scope_refused", False):
+        response.headers["WWW-Authenticate"] = (
+            f'{BEARER_CHALLENGE}, error="insufficient_scope", '
+            f'error_description="The access token grants neither {" nor ".join(sorted(MANAGE_SCOPES))}."')
+    return with_content_language(response)
 
 
 def edit_body(schema, *, state_requirement=StateRequirement.OPEN, required_action="Edit Case"):
