@@ -270,6 +270,41 @@ def test_a_bad_case_late_in_the_file_leaves_every_earlier_section_unwritten(empt
     assert fetch(empty_db_url, "SELECT pg_sequence_last_value('department_id_seq')") == [(None,)]
 
 
+@pytest.mark.parametrize("user, path, message", [
+    ({"actions": ["Edit Case", "Edit case"]}, "users[0].actions[1]",
+     "'Edit case' is not one of: Edit Case, Close Case, Manage Closed Case (did you mean 'Edit Case'?)"),
+    ({"actions": ["Delete Case"]}, "users[0].actions[0]",
+     "'Delete Case' is not one of: Edit Case, Close Case, Manage Closed Case"),
+    ({"actions": [["Edit Case"]]}, "users[0].actions[0]",
+     "['Edit Case'] is not one of: Edit Case, Close Case, Manage Closed Case"),
+    ({"permissions": [{"permission": "Transfer activities", "users": ["frank"]}]}, "users[0].permissions[0].permission",
+     "'Transfer activities' is not one of: Transfer Activities, Pull Activities (did you mean 'Transfer Activities'?)"),
+], ids=["action-in-other-case", "unknown-action", "action-not-a-name", "permission-in-other-case"])
+def test_an_action_or_permission_the_rules_do_not_know_is_refused_and_nothing_is_written(empty_db_url, user, path,
+                                                                                        message):
+    """Such a user would be loaded, then get 403 on every call the name was meant to allow."""
+    before = table_contents(empty_db_url)
+    document = small_world()
+    document["users"][0].update(user)
+
+    error = refusal(empty_db_url, document)
+
+    assert error.problems == [(path, message)]
+    assert table_contents(empty_db_url) == before
+
+
+def test_the_loader_accepts_exactly_the_names_the_rules_and_the_database_know(empty_db_url):
+    from casemgr.domain.model import ACTIONS, PERMISSIONS
+
+    document = small_world()
+    document["users"].append({"login": "alice", "password": "alice-pass", "homeDepartment": "Service"})
+    document["users"][0].update(actions=list(ACTIONS),
+                                permissions=[{"permission": p, "users": ["alice"]} for p in PERMISSIONS])
+    load(empty_db_url, document)
+    assert fetch(empty_db_url, "SELECT actions FROM app_user WHERE login = 'frank'") == [(list(ACTIONS),)]
+    assert fetch(empty_db_url, "SELECT enum_range(NULL::user_permission_kind)::text[]") == [(list(PERMISSIONS),)]
+
+
 def test_unknown_keys_are_refused_with_their_path(empty_db_url):
     document = small_world([{"id": 1, "department": "Service", "colour": "red"}])
     document["departments"].append({"name": "Sales", "sharedWith": [{"department": "Service", "mode": "all"}]})

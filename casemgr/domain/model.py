@@ -12,6 +12,18 @@ MAX_TEXT_LENGTH = 1024
 MAX_RELATED_CASES = 75
 MAX_CASES_PER_READ = 75
 
+# The actions a user may hold, and the permissions a user holds on another
+# user: the names the rules check (casemgr.domain.permissions), and so the
+# only ones a load accepts. A name the rules never check would be a user who
+# silently gets 403 on every call it was meant to allow.
+EDIT_CASE = "Edit Case"
+CLOSE_CASE = "Close Case"
+MANAGE_CLOSED_CASE = "Manage Closed Case"
+ACTIONS = (EDIT_CASE, CLOSE_CASE, MANAGE_CLOSED_CASE)
+TRANSFER_ACTIVITIES = "Transfer Activities"  # may make the user the owner of a case
+PULL_ACTIVITIES = "Pull Activities"  # may edit (and take) the cases the user owns
+PERMISSIONS = (TRANSFER_ACTIVITIES, PULL_ACTIVITIES)
+
 
 class _Unset(enum.Enum):
     """An attribute the request did not mention (distinct from an empty value)."""
@@ -114,7 +126,7 @@ class EditCase:
     expected_last_modified: datetime | None = None
     expected_etag: str | None = None
     state_requirement: StateRequirement = StateRequirement.OPEN
-    required_action: str = "Edit Case"
+    required_action: str = EDIT_CASE
     due_date: datetime | None | _Unset = UNSET
     owner_id: int | _Unset = UNSET
     severity: str | _Unset = UNSET

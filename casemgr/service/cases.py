@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Callable
 
 from casemgr.domain import edit, errors, permissions
-from casemgr.domain.model import MAX_CASES_PER_READ, Actor, EditCase
+from casemgr.domain.model import CLOSE_CASE, MAX_CASES_PER_READ, Actor, EditCase
 from casemgr.domain.readmodel import CaseView
 from casemgr.domain.versions import etag_for
 from casemgr.service.auth import SessionCheck
@@ -77,7 +77,7 @@ class CaseService:
             closed = uow.cases.first_closed_status()
             name = closed.name if closed else ""
             return [
-                _apply_edit(uow, actor, EditCase(case_id=case_id, api=api, required_action="Close Case",
+                _apply_edit(uow, actor, EditCase(case_id=case_id, api=api, required_action=CLOSE_CASE,
                                                  status_name=name))
                 for case_id in sorted(set(case_ids))
             ]

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from casemgr.api import errors, wire
-from casemgr.domain.model import UNSET, EditCase, StateRequirement
+from casemgr.domain.model import EDIT_CASE, UNSET, EditCase, StateRequirement
 
 
 def edit_command(
@@ -17,7 +17,7 @@ def edit_command(
     last_modified: datetime | None,
     if_match: str | None,
     state_requirement: StateRequirement = StateRequirement.OPEN,
-    required_action: str = "Edit Case",
+    required_action: str = EDIT_CASE,
 ) -> EditCase:
     if last_modified is None and if_match is None:
         raise errors.MissingElement("Required element 'lastModified' is missing.", attribute="lastModified")

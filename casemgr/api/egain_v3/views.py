@@ -19,7 +19,7 @@ from casemgr.api.egain.responses import BODY_PARSERS, cases_response, no_content
 from casemgr.api.egain_v3.oauth import SECURITY
 from casemgr.api.egain_v3.schemas import V3CaseEdit, V3Cases, V3ClosedCaseEdit
 from casemgr.domain.errors import ScopeNotGranted
-from casemgr.domain.model import MAX_CASES_PER_READ, StateRequirement
+from casemgr.domain.model import EDIT_CASE, MANAGE_CLOSED_CASE, MAX_CASES_PER_READ, StateRequirement
 from casemgr.service.tokens import MANAGE_SCOPES
 
 API = "egain-v3"
@@ -84,7 +84,7 @@ def bearer_challenge(response):
     return with_content_language(response)
 
 
-def edit_body(schema, *, state_requirement=StateRequirement.OPEN, required_action="Edit Case"):
+def edit_body(schema, *, state_requirement=StateRequirement.OPEN, required_action=EDIT_CASE):
     wire.reject_query_parameters()
     body = wire.load_body(schema, BODY_PARSERS)
     last_modified = body.get("lastModified")
@@ -134,7 +134,7 @@ class ClosedCaseEdit(MethodView):
     @blp.response(204, **_EDITED)
     def patch(self):
         cmd = edit_body(V3ClosedCaseEdit(), state_requirement=StateRequirement.CLOSED,
-                        required_action="Manage Closed Case")
+                        required_action=MANAGE_CLOSED_CASE)
         result = services().cases.edit_case(g.actor, cmd)
         return no_content(etag=result.etag)
 
