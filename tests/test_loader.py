@@ -95,6 +95,24 @@ def test_the_spec_example_file_loads(empty_db_url):
     assert values == {"customer_rating": 5, "Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}
 
 
+def documented_example() -> tuple[dict, str]:
+    """The example of docs/load-format.md, and the line it says the load prints."""
+    text = (Path(__file__).parent.parent / "docs" / "load-format.md").read_text("utf-8")
+    example = text.split("## Example", 1)[1]
+    document = yaml.safe_load(example.split("```yaml\n", 1)[1].split("```", 1)[0])
+    printed = " ".join(example.split("it prints what it loaded per section:\n", 1)[1].split("`")[1].split())
+    return document, printed
+
+
+def test_the_documented_example_loads_as_documented(empty_db_url):
+    document, printed = documented_example()
+    counts = load(empty_db_url, document)
+    assert printed == "loaded " + ", ".join(f"{n} {section}" for section, n in counts.items())
+    before = table_contents(empty_db_url)
+    load(empty_db_url, document)
+    assert table_contents(empty_db_url) == before
+
+
 def test_a_case_without_a_status_starts_in_the_initial_status(empty_db_url):
     load_file(empty_db_url, SPEC_EXAMPLE)
 
