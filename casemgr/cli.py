@@ -17,6 +17,8 @@ from casemgr.config import Settings
 
 log = logging.getLogger("casemgr")
 
+LOAD_FORMAT_DOC = "docs/load-format.md in the casemgr repository"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -45,8 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="worker processes (CASEMGR_WORKERS, default 2)")
     serve.set_defaults(run=_serve)
 
-    load = commands.add_parser("load", help="load a YAML data file in one transaction")
-    load.add_argument("file", type=Path)
+    load = commands.add_parser(
+        "load", help="load a YAML data file in one transaction",
+        description="Loads departments, users, customers, configuration and cases from a YAML file, in one "
+                    "transaction: all of the file or nothing. Every problem is reported with the path of its "
+                    "entry (users[0].actions[1]); loading the same file twice gives the same state.",
+        epilog=f"The file format, every section and field and the rules of validation: {LOAD_FORMAT_DOC}",
+    )
+    load.add_argument("file", type=Path, help="the YAML file to load")
     load.set_defaults(run=_load)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -100,17 +108,13 @@ def _load(args, settings: Settings) -> int:
 
 def _serve(args, settings: Settings) -> int:
     from casemgr.db import migrate
-    from casemgr.db.loader import load_file
 
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
     # Started here, in the main process, before the workers are spawned: they
     # share one server, and it stops when the main process exits.
     settings = settings.with_overrides(database_url=database_url(settings))
     migrate.upgrade(settings.database_url)
-    if args.demo and not _holds_cases(settings.database_url):
-        # Only into an empty database: a restart must not undo edits made
-        # since, and a configured server's data is never overwritten.
-        load_file(settings.database_url, demo_dataset())
+    demo_line = load_demo(settings.database_url) if args.demo else ""
     base = f"http://{settings.host}:{settings.port}"
 
     def banner() -> None:
@@ -119,7 +123,7 @@ def _serve(args, settings: Settings) -> int:
             f"  API explorer: {base}/explorer\n"
             f"  OpenAPI spec: {base}/openapi.json\n"
             f"  database:     {_describe_database(settings)}\n"
-            + ("  demo data loaded: log in as frank / frank-pass (see README)\n" if args.demo else ""),
+            + demo_line,
             flush=True,
         )
 
@@ -131,6 +135,24 @@ def _serve(args, settings: Settings) -> int:
         print(f"casemgr: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
         return 3
     return 0
+
+
+DEMO_LOADED = "  demo data loaded: log in as frank / frank-pass (see README)\n"
+DEMO_NOT_LOADED = ("  database already holds cases; demo data not loaded (--demo loads only into a "
+                   "database without cases)\n")
+
+
+def load_demo(url: str) -> str:
+    """Load the demo dataset into a database without cases; the banner line
+    that says which happened. Only into an empty database: a restart must not
+    undo edits made since, and a configured server's data is never
+    overwritten."""
+    from casemgr.db.loader import load_file
+
+    if _holds_cases(url):
+        return DEMO_NOT_LOADED
+    load_file(url, demo_dataset())
+    return DEMO_LOADED
 
 
 def _describe_database(settings: Settings) -> str:

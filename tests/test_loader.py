@@ -96,6 +96,24 @@ def test_the_spec_example_file_loads(empty_db_url):
     assert values == {"customer_rating": 5, "Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}
 
 
+def documented_example() -> tuple[dict, str]:
+    """The example of docs/load-format.md, and the line it says the load prints."""
+    text = (Path(__file__).parent.parent / "docs" / "load-format.md").read_text("utf-8")
+    example = text.split("## Example", 1)[1]
+    document = yaml.safe_load(example.split("```yaml\n", 1)[1].split("```", 1)[0])
+    printed = " ".join(example.split("it prints what it loaded per section:\n", 1)[1].split("`")[1].split())
+    return document, printed
+
+
+def test_the_documented_example_loads_as_documented(empty_db_url):
+    document, printed = documented_example()
+    counts = load(empty_db_url, document)
+    assert printed == "loaded " + ", ".join(f"{n} {section}" for section, n in counts.items())
+    before = table_contents(empty_db_url)
+    load(empty_db_url, document)
+    assert table_contents(empty_db_url) == before
+
+
 def test_a_case_without_a_status_starts_in_the_initial_status(empty_db_url):
     load_file(empty_db_url, SPEC_EXAMPLE)
 
@@ -269,6 +287,41 @@ def test_a_bad_case_late_in_the_file_leaves_every_earlier_section_unwritten(empt
     assert before["department"] == before["app_user"] == before["support_case"] == 0
     # Sequences are not rolled back: an untouched one proves nothing was even attempted.
     assert fetch(empty_db_url, "SELECT pg_sequence_last_value('department_id_seq')") == [(None,)]
+
+
+@pytest.mark.parametrize("user, path, message", [
+    ({"actions": ["Edit Case", "Edit case"]}, "users[0].actions[1]",
+     "'Edit case' is not one of: Edit Case, Close Case, Manage Closed Case (did you mean 'Edit Case'?)"),
+    ({"actions": ["Delete Case"]}, "users[0].actions[0]",
+     "'Delete Case' is not one of: Edit Case, Close Case, Manage Closed Case"),
+    ({"actions": [["Edit Case"]]}, "users[0].actions[0]",
+     "['Edit Case'] is not one of: Edit Case, Close Case, Manage Closed Case"),
+    ({"permissions": [{"permission": "Transfer activities", "users": ["frank"]}]}, "users[0].permissions[0].permission",
+     "'Transfer activities' is not one of: Transfer Activities, Pull Activities (did you mean 'Transfer Activities'?)"),
+], ids=["action-in-other-case", "unknown-action", "action-not-a-name", "permission-in-other-case"])
+def test_an_action_or_permission_the_rules_do_not_know_is_refused_and_nothing_is_written(empty_db_url, user, path,
+                                                                                        message):
+    """Such a user would be loaded, then get 403 on every call the name was meant to allow."""
+    before = table_contents(empty_db_url)
+    document = small_world()
+    document["users"][0].update(user)
+
+    error = refusal(empty_db_url, document)
+
+    assert error.problems == [(path, message)]
+    assert table_contents(empty_db_url) == before
+
+
+def test_the_loader_accepts_exactly_the_names_the_rules_and_the_database_know(empty_db_url):
+    from casemgr.domain.model import ACTIONS, PERMISSIONS
+
+    document = small_world()
+    document["users"].append({"login": "alice", "password": "alice-pass", "homeDepartment": "Service"})
+    document["users"][0].update(actions=list(ACTIONS),
+                                permissions=[{"permission": p, "users": ["alice"]} for p in PERMISSIONS])
+    load(empty_db_url, document)
+    assert fetch(empty_db_url, "SELECT actions FROM app_user WHERE login = 'frank'") == [(list(ACTIONS),)]
+    assert fetch(empty_db_url, "SELECT enum_range(NULL::user_permission_kind)::text[]") == [(list(PERMISSIONS),)]
 
 
 def test_unknown_keys_are_refused_with_their_path(empty_db_url):

@@ -93,6 +93,7 @@ def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tm
     finally:
         output = stop(server)
     assert (tmp_path / "pgdata" / "PG_VERSION").exists(), output
+    assert "demo data loaded" in output, output
 
     server = start(tmp_path, port)
     try:
@@ -105,7 +106,9 @@ def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tm
         assert status == 200
         assert json.loads(body)["case"][0]["subject"] == "kept across restarts"
     finally:
-        stop(server)
+        output = stop(server)
+    # The restart found cases, loaded nothing, and its banner says so.
+    assert "demo data not loaded" in output and "demo data loaded" not in output, output
 
 
 def test_serve_on_a_busy_port_says_so_and_never_claims_to_serve(db_url):

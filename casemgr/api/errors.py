@@ -155,7 +155,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     RouteNotFound: E(404, "404-9002", "path", "NotFound", "No such resource"),
     MethodNotAllowed: E(405, "405-9001", "method", "NotAllowed", "Method not allowed on this resource"),
     NotAcceptable: E(406, "406-9001", "accept", "NotAcceptable", "Accept names neither application/json nor application/xml"),
-    LanguageNotSupported: E(406, "406-100", "language", "NotSupported", "Accept-Language missing (v3) or not one of the 15 codes"),
+    LanguageNotSupported: E(406, "406-100", "language", "NotSupported", "Accept-Language missing (v3), or naming none of the 15 locales"),
     domain.StaleCase: E(409, "409-100", "lastModified", "Conflict", "lastModified does not match the case's; details carry the current value"),
     RequestTimeout: E(408, "408-9001", "body", "Timeout", "Request body did not arrive within the read timeout"),
     LengthRequired: E(411, "411-9001", "body", "LengthRequired", "Body length unknown"),

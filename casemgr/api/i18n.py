@@ -1,4 +1,5 @@
-"""Localized error messages for eGain's userMessage.
+"""The language of an answer: Accept-Language negotiation, and the localized
+error messages of eGain's userMessage.
 
 The messages are gettext catalogs (``casemgr/api/locales/<ll_CC>/LC_MESSAGES/
 messages.po``), one per supported Accept-Language code, read once with Babel.
@@ -9,6 +10,8 @@ every catalog to translating every one of them.
 from __future__ import annotations
 
 import functools
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -103,3 +106,95 @@ def user_message(code: str, language: str) -> str:
     if language not in SUPPORTED_LANGUAGES:
         return english
     return catalog(language).get(english, english)
+
+
+# -- Accept-Language (RFC 9110 section 12.5.4, RFC 4647 lookup) ---------------
+
+# The locale a bare language answers in (RFC 4647 lookup truncates en-GB to
+# en, which answers in en-US). fr and pt have two supported regions each: the
+# one with the most speakers answers.
+LANGUAGE_LOCALES: dict[str, str] = {
+    "en": "en-US", "es": "es-ES", "fr": "fr-FR", "it": "it-IT", "de": "de-DE", "nl": "nl-NL",
+    "pt": "pt-BR", "da": "da-DK", "ru": "ru-RU", "zh": "zh-CN", "ja": "ja-JP", "ko": "ko-KR",
+    "sv": "sv-SE",
+}
+_LOCALES = {locale.lower(): locale for locale in SUPPORTED_LANGUAGES}
+# RFC 4647 section 2.1 basic language range (lower-cased), and RFC 9110 qvalue.
+_RANGE = re.compile(r"\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*")
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+
+
+@dataclass(frozen=True)
+class LanguageRange:
+    tag: str  # lower case; "*" is any language
+    quality: float
+
+    @property
+    def specificity(self) -> int:
+        return 0 if self.tag == "*" else self.tag.count("-") + 1
+
+    def matches(self, locale: str) -> bool:
+        """RFC 4647 basic filtering: the range is the tag or a prefix of it."""
+        tag = locale.lower()
+        return self.tag == "*" or tag == self.tag or tag.startswith(self.tag + "-")
+
+
+def parse_accept_language(header: str) -> list[LanguageRange]:
+    """The well-formed entries of an Accept-Language value, in the order sent.
+    Read leniently: an entry that is not a language range with at most a q
+    weight (``en-US;q=0.8``) is skipped, not fatal, so one odd entry from a
+    client does not cost it the languages it named correctly."""
+    ranges = []
+    for item in header.split(","):
+        tag, *parameters = (part.strip() for part in item.split(";"))
+        tag = tag.lower()
+        if not _RANGE.fullmatch(tag) or len(parameters) > 1:
+            continue
+        quality = 1.0
+        if parameters:
+            name, _, value = parameters[0].partition("=")
+            if name.strip().lower() != "q" or not _QVALUE.fullmatch(value.strip()):
+                continue
+            quality = float(value)
+        ranges.append(LanguageRange(tag, quality))
+    return ranges
+
+
+# Clients send few distinct values (a browser sends the same one on every
+# request): the outcome is remembered per value, in a bounded cache.
+@functools.lru_cache(maxsize=256)
+def negotiate_language(header: str, default: str) -> str | None:
+    """The supported locale the header asks for, or None when it names none.
+
+    The ranges with q > 0 are tried by descending q (ties in the order sent);
+    the first that finds a locale by RFC 4647 lookup wins. ``*`` is the
+    default language. A range with q=0 refuses what it matches, unless the
+    locale was found through a more specific range (``en;q=0, en-US``
+    still gives en-US)."""
+    ranges = parse_accept_language(header)
+    refusals = [r for r in ranges if r.quality == 0]
+    for wanted in sorted((r for r in ranges if r.quality > 0), key=lambda r: -r.quality):
+        for locale, specificity in _lookup(wanted, default):
+            if not any(r.matches(locale) and r.specificity >= specificity for r in refusals):
+                return locale
+    return None
+
+
+def _lookup(wanted: LanguageRange, default: str):
+    """The locales a range finds, most specific first, each with the number
+    of subtags it was found by. RFC 4647 section 3.4: the range is truncated
+    from the end until a locale matches, dropping a trailing singleton; a bare
+    language finds its locale of ``LANGUAGE_LOCALES``."""
+    if wanted.tag == "*":
+        # Any language: the default, else (when q=0 refused it) the first not refused.
+        yield from ((locale, 0) for locale in dict.fromkeys((default, *SUPPORTED_LANGUAGES)))
+        return
+    subtags = wanted.tag.split("-")
+    while subtags:
+        prefix = "-".join(subtags)
+        locale = _LOCALES.get(prefix) or (LANGUAGE_LOCALES.get(prefix) if len(subtags) == 1 else None)
+        if locale:
+            yield locale, len(subtags)
+        subtags.pop()
+        if subtags and len(subtags[-1]) == 1:
+            subtags.pop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -16,6 +17,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from casemgr.api import errors
+from casemgr.api.i18n import negotiate_language
 from casemgr.config import SUPPORTED_LANGUAGES
 from casemgr.domain.versions import format_timestamp
 
@@ -48,20 +50,24 @@ def _best_media_type(header: str | None) -> str | None:
 
 
 def request_language(*, required: bool) -> str:
-    """One of the 15 supported codes; absent means the default, unless
-    required. A header sent empty is not absent: like any value that is not
-    one of the 15 codes, it is refused."""
+    """The supported locale Accept-Language negotiates (``i18n.negotiate_language``);
+    absent means the default, unless required. A header sent but naming no
+    supported language, an empty one too, is refused."""
     header = request.headers.get("Accept-Language")
+    default = current_app.config["CASEMGR"].default_language
     if header is None:
         if required:
             raise errors.LanguageNotSupported("Accept-Language header is required.", value="")
-        return current_app.config["CASEMGR"].default_language
-    header = header.strip()
-    if header not in SUPPORTED_LANGUAGES:
+        return default
+    language = negotiate_language(header, default)
+    if language is None:
+        shown = header if len(header) <= 100 else header[:100] + "…"
         raise errors.LanguageNotSupported(
-            f"Invalid 'Accept-Language' header value: '{header}'.", value=header
+            f"No language in 'Accept-Language: {shown}' is supported; use one of "
+            f"{', '.join(SUPPORTED_LANGUAGES)} (a bare language such as 'en' or 'de', and '*', also work).",
+            value=header,
         )
-    return header
+    return language
 
 
 def request_media_type() -> str | None:
@@ -174,21 +180,28 @@ def load_body(schema: marshmallow.Schema, parsers: dict[str, BodyParser]) -> dic
     try:
         return schema.load(data)
     except marshmallow.ValidationError as exc:
-        raise wire_error_from(exc.messages) from exc
+        raise wire_error_from(exc.messages, schema) from exc
 
 
 _UNKNOWN = marshmallow.fields.Field.default_error_messages.get("unknown", "Unknown field.")
 _REQUIRED = marshmallow.fields.Field.default_error_messages["required"]
 _NULL = marshmallow.fields.Field.default_error_messages["null"]
+# marshmallow files an error about a nested object as a whole under this key.
+_WHOLE_OBJECT = marshmallow.exceptions.SCHEMA
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """marshmallow's nested error dict as (dotted path, message) pairs."""
+    """marshmallow's nested error dict as (path, message) pairs, each path as
+    the client wrote it: ``relatedCases.link[0].href``, ``severity``."""
     if isinstance(messages, dict):
         pairs = []
         for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix and not isinstance(key, int) else (
-                f"{prefix}[{key}]" if isinstance(key, int) else str(key))
+            if key == _WHOLE_OBJECT:
+                path = prefix
+            elif isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             pairs.extend(flatten_messages(value, path))
         return pairs
     if isinstance(messages, list):
@@ -198,9 +211,11 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(messages))]
 
 
-def wire_error_from(messages: Any) -> errors.WireError:
+def wire_error_from(messages: Any, schema: marshmallow.Schema) -> errors.WireError:
     """One deterministic error for a body with several shape faults:
-    unsupported element, then missing, then null, then a bad value."""
+    unsupported element, then missing, then null, then a bad value. The
+    texts are the API's own (marshmallow's are for Python programmers): a
+    bad value names what the schema expects at its place."""
     pairs = sorted(flatten_messages(messages))
     for wanted, build in (
         (_UNKNOWN, lambda p: errors.UnsupportedElement(f"Unsupported element '{p}' in request body.", attribute=p)),
@@ -211,8 +226,52 @@ def wire_error_from(messages: Any) -> errors.WireError:
         for path, message in pairs:
             if message == wanted:
                 return build(path)
-    path, message = pairs[0]
-    return errors.InvalidAttributeValue(f"Invalid value for '{path}': {message}", attribute=path)
+    path = pairs[0][0]
+    return errors.InvalidAttributeValue(
+        f"Invalid value for '{path}': expected {expected_at(schema, path)}.", attribute=path)
+
+
+_PATH_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
+
+
+def expected_at(schema: marshmallow.Schema, path: str) -> str:
+    """What the schema takes at a path of the body, in words."""
+    field: marshmallow.fields.Field | None = None
+    for index, name in _PATH_STEP.findall(path):
+        if index and isinstance(field, marshmallow.fields.List):
+            field = field.inner
+        elif name and (field is None or isinstance(field, marshmallow.fields.Nested)):
+            nested = schema if field is None else field.schema
+            field = _fields_by_wire_name(nested).get(name)
+        else:
+            field = None
+        if field is None:
+            return "a valid value"
+    return _describe_field(field)
+
+
+def _fields_by_wire_name(schema: marshmallow.Schema) -> dict[str, marshmallow.fields.Field]:
+    return {field.data_key or name: field for name, field in schema.fields.items()}
+
+
+def _describe_field(field: marshmallow.fields.Field) -> str:
+    if isinstance(field, marshmallow.fields.Nested):
+        members = _fields_by_wire_name(field.schema)
+        required = [f"'{name}'" for name, member in members.items() if member.required]
+        optional = [f"'{name}'" for name in members]
+        return ("an object with " + " and ".join(required)) if required else (
+            "an object with " + " or ".join(optional))
+    if isinstance(field, marshmallow.fields.List):
+        return "a list"
+    if isinstance(field, marshmallow.fields.Dict):
+        return "an object"
+    if isinstance(field, marshmallow.fields.String):
+        return "a string"
+    if isinstance(field, marshmallow.fields.Boolean):
+        return "true or false"
+    if isinstance(field, marshmallow.fields.Number):
+        return "a number"
+    return "a valid value"
 
 
 def parse_datetime(value: str, attribute: str) -> datetime:

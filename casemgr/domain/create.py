@@ -15,6 +15,7 @@ from typing import Any
 
 from casemgr.domain import edit, errors, permissions
 from casemgr.domain.model import (
+    EDIT_CASE,
     UNSET,
     Actor,
     ActorKind,
@@ -39,7 +40,7 @@ class CreateCase:
     resolution_name: str | _Unset = UNSET
     comments: tuple[str, ...] = ()
     case_data: dict[str, Any] | _Unset = UNSET
-    required_action: str = "Edit Case"
+    required_action: str = EDIT_CASE
 
 
 @dataclass(frozen=True)

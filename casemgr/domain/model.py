@@ -12,6 +12,18 @@ MAX_TEXT_LENGTH = 1024
 MAX_RELATED_CASES = 75
 MAX_CASES_PER_READ = 75
 
+# The actions a user may hold, and the permissions a user holds on another
+# user: the names the rules check (casemgr.domain.permissions), and so the
+# only ones a load accepts. A name the rules never check would be a user who
+# silently gets 403 on every call it was meant to allow.
+EDIT_CASE = "Edit Case"
+CLOSE_CASE = "Close Case"
+MANAGE_CLOSED_CASE = "Manage Closed Case"
+ACTIONS = (EDIT_CASE, CLOSE_CASE, MANAGE_CLOSED_CASE)
+TRANSFER_ACTIVITIES = "Transfer Activities"  # may make the user the owner of a case
+PULL_ACTIVITIES = "Pull Activities"  # may edit (and take) the cases the user owns
+PERMISSIONS = (TRANSFER_ACTIVITIES, PULL_ACTIVITIES)
+
 
 class _Unset(enum.Enum):
     """An attribute the request did not mention (distinct from an empty value)."""
@@ -142,7 +154,7 @@ class EditCase:
         Edit Case, unless the use case names another (Close Case)."""
         if self.required_action is not None:
             return self.required_action
-        return "Manage Closed Case" if self.state_requirement is StateRequirement.CLOSED else "Edit Case"
+        return MANAGE_CLOSED_CASE if self.state_requirement is StateRequirement.CLOSED else EDIT_CASE
 
     def attributes_beyond_custom(self) -> list[str]:
         """The attributes mentioned besides custom attributes (what a closed

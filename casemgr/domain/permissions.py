@@ -2,7 +2,8 @@
 
 A user is held to every check; an OAuth client token (no user) to none of them
 (eGain: "Client Application: No additional permission required"); a customer
-(Thalamus party) only to owning the case.
+(Thalamus party) only to owning the case. The names of the actions and
+permissions are ``ACTIONS`` and ``PERMISSIONS`` of ``casemgr.domain.model``.
 """
 
 from __future__ import annotations

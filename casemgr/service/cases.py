@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Callable
 
 from casemgr.domain import edit, errors, permissions
-from casemgr.domain.model import MAX_CASES_PER_READ, Actor, EditCase
+from casemgr.domain.model import CLOSE_CASE, MAX_CASES_PER_READ, Actor, EditCase
 from casemgr.domain.readmodel import CaseView
 from casemgr.domain.versions import etag_for
 from casemgr.service.auth import Authenticator
@@ -89,7 +89,7 @@ class CaseService:
             closed = uow.cases.first_closed_status()
             name = closed.name if closed else ""
             return [
-                _apply_edit(uow, actor_of, EditCase(case_id=case_id, api=api, required_action="Close Case",
+                _apply_edit(uow, actor_of, EditCase(case_id=case_id, api=api, required_action=CLOSE_CASE,
                                                     status_name=name))
                 for case_id in sorted(set(case_ids))
             ]

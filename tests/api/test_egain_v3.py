@@ -37,16 +37,66 @@ def test_client_authentication_by_http_basic_works_too(v3):
     assert response.status_code == 200
 
 
-def test_a_wrong_client_secret_is_invalid_client(v3):
-    response = v3.token(client_secret="wrong")
+def basic_auth(client_id: str, secret: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+@pytest.mark.parametrize("form, headers", [
+    ({"client_id": "crm", "client_secret": "wrong"}, {}),
+    ({"client_id": "nobody", "client_secret": "crm-secret"}, {}),
+    ({"client_id": "crm"}, {}),
+    ({}, {}),
+    ({}, basic_auth("crm", "wrong")),
+    ({}, basic_auth("nobody", "crm-secret")),
+], ids=["wrong-secret", "unknown-client", "no-secret", "no-credentials", "basic-wrong-secret", "basic-unknown-client"])
+@pytest.mark.parametrize("grant", ["client_credentials", "password"])
+def test_every_failed_client_authentication_is_one_and_the_same_invalid_client(v3, form, headers, grant):
+    data = {"grant_type": grant, "username": "frank", "password": "frank-pass", **form}
+    response = v3.client.post("/oauth2/token", data=data, headers=headers)
     assert response.status_code == 401
-    assert response.get_json()["error"] == "invalid_client"
+    assert response.get_json() == {
+        "error": "invalid_client",
+        "error_description": "Client authentication failed: send the client's id and secret by HTTP Basic, or "
+                             "as the client_id and client_secret form fields."}
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="casemgr", charset="UTF-8"'
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("send", [
+    lambda client: client.post("/oauth2/token", json={"grant_type": "client_credentials", "client_id": "crm",
+                                                      "client_secret": "crm-secret"}),
+    lambda client: client.post("/oauth2/token", data="grant_type=client_credentials", content_type="text/plain",
+                               headers=basic_auth("crm", "crm-secret")),
+    lambda client: client.post("/oauth2/token", headers=basic_auth("crm", "crm-secret")),
+], ids=["json", "text", "no-body"])
+def test_a_token_request_that_is_not_a_form_is_invalid_request(v3, send):
+    response = send(v3.client)
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "invalid_request"
+    assert "application/x-www-form-urlencoded" in body["error_description"]
+
+
+def test_a_token_request_without_grant_type_is_invalid_request(v3):
+    response = v3.client.post("/oauth2/token", data={"client_id": "crm", "client_secret": "crm-secret"})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "invalid_request",
+                                   "error_description": "Missing 'grant_type': use client_credentials or password."}
 
 
 def test_an_unknown_grant_type_is_unsupported(v3):
     response = v3.token(grant_type="authorization_code")
     assert response.status_code == 400
-    assert response.get_json()["error"] == "unsupported_grant_type"
+    assert response.get_json() == {
+        "error": "unsupported_grant_type",
+        "error_description": "This grant_type is not supported; use client_credentials or password."}
+
+
+def test_a_password_grant_without_username_names_the_missing_field(v3):
+    response = v3.client.post("/oauth2/token", data={"grant_type": "password", "password": "x",
+                                                     "client_id": "crm", "client_secret": "crm-secret"})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "invalid_request", "error_description": "Missing 'username' in request."}
 
 
 @pytest.mark.parametrize("user, password", [("frank", "wrong"), ("eve", "eve-pass")], ids=["wrong-password", "disabled"])
@@ -77,6 +127,39 @@ def test_a_missing_or_bad_bearer_token_is_401_101(v3, authorization):
     assert body["developerMessage"] == "Invalid or expired 'Authorization' header provided. New login is required."
 
 
+@pytest.mark.parametrize("authorization, challenge", [
+    (None, 'Bearer realm="casemgr"'),
+    ("Basic Y3JtOmNybS1zZWNyZXQ=", 'Bearer realm="casemgr"'),
+    ("Bearer nonsense", 'Bearer realm="casemgr", error="invalid_token", '
+                        'error_description="The access token is invalid or expired."'),
+], ids=["no-token", "not-bearer", "unknown-token"])
+@pytest.mark.parametrize("call", ["read", "edit", "close"])
+def test_every_v3_401_challenges_for_a_bearer_token(v3, authorization, challenge, call):
+    """RFC 6750 section 3: invalid_token only when a token was sent."""
+    headers = {"Accept-Language": "en-US", **({"Authorization": authorization} if authorization else {})}
+    response = {
+        "read": lambda: v3.client.get("/core/casemgr/v3/case/1013", headers=headers),
+        "edit": lambda: v3.client.patch("/core/casemgr/v3/case", json={"id": "1013", "subject": "x"}, headers=headers),
+        "close": lambda: v3.client.put("/core/casemgr/v3/case/1013/close", headers=headers),
+    }[call]()
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == challenge
+
+
+def test_an_expired_token_is_an_invalid_token_challenge(v3, db):
+    v3.session("frank")
+    db.execute("UPDATE oauth_token SET expires_at = now() - interval '1 second'")
+    response = v3.read(1013)
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_v12_401s_carry_no_bearer_challenge(v12):
+    response = v12.client.get("/ws/v12/interaction/case/1013", headers={"X-egain-session": "nonsense"})
+    assert response.status_code == 401
+    assert "Bearer" not in response.headers.get("WWW-Authenticate", "")
+
+
 def test_an_expired_token_is_401(v3, db):
     v3.session("frank")
     db.execute("UPDATE oauth_token SET expires_at = now() - interval '1 second'")
@@ -102,10 +185,13 @@ def test_a_token_without_the_manage_scope_is_403_197(v3, db):
                          headers={"Authorization": f"Bearer {token}", "Accept-Language": "en-US"})
     assert read.status_code == 403
     assert code_of(read) == "403-197"
+    assert read.headers["WWW-Authenticate"] == (
+        'Bearer realm="casemgr", error="insufficient_scope", '
+        'error_description="The access token grants neither app.core.casemgr.manage nor core.casemgr.manage."')
 
 
-@pytest.mark.parametrize("language", [None, "xx-XX", "en"], ids=["missing", "unknown", "bare-language"])
-def test_accept_language_is_required_and_must_be_one_of_the_15(v3, language):
+@pytest.mark.parametrize("language", [None, "xx-XX", "en;q=0"], ids=["missing", "unknown", "refused"])
+def test_accept_language_is_required_and_must_find_one_of_the_15(v3, language):
     headers = {"Authorization": f"Bearer {v3.session('frank')}"}
     if language:
         headers["Accept-Language"] = language

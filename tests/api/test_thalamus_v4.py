@@ -176,6 +176,17 @@ def test_unknown_body_elements_are_refused(v4, unchanged):
     unchanged.check()
 
 
+@pytest.mark.parametrize("changes, key, text", [
+    ({"comments": "Called back"}, "comments", "Invalid value for 'comments': expected a list."),
+    ({"comments": ["Called back"]}, "comments[0]", "Invalid value for 'comments[0]': expected an object with "
+                                                   "'description'."),
+    ({"caseData": [2500]}, "caseData", "Invalid value for 'caseData': expected an object."),
+], ids=["comments-as-string", "comment-as-string", "case-data-as-list"])
+def test_a_value_of_the_wrong_shape_is_named_as_sent_with_what_is_expected(v4, unchanged, changes, key, text):
+    assert errors_of(v4.update(1013, body(**changes))) == error_body(key, "InvalidValue", text)
+    unchanged.check()
+
+
 # -- reach: no existence leak ----------------------------------------------
 
 @pytest.mark.parametrize("principal, case_id", [

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from casemgr.api import apidoc
 from casemgr.api.egain.schemas import EgainError
 from casemgr.api.egain.xml import CASE_NS, COMMON_NS
+from casemgr.api.i18n import LANGUAGE_LOCALES
 from casemgr.api.wire import JSON, XML
 from casemgr.config import SUPPORTED_LANGUAGES
 from casemgr.domain.model import MAX_CASES_PER_READ
@@ -24,7 +25,9 @@ _ERROR_EXAMPLES = {
     403: ("403-178", "User not allowed to perform action 'Edit Case'.", [{"key": "action", "value": "Edit Case"}]),
     404: ("404-9001", "No case found for the given ID(s).", None),
     405: ("405-9001", "The method is not allowed for the requested URL.", None),
-    406: ("406-100", "Invalid 'Accept-Language' header value: 'xx-XX'.", None),
+    406: ("406-100", f"No language in 'Accept-Language: tlh' is supported; use one of "
+                     f"{', '.join(SUPPORTED_LANGUAGES)} (a bare language such as 'en' or 'de', and '*', also work).",
+          None),
     409: ("409-100", "lastModified does not match the case's current lastModified.",
           [{"key": "lastModified", "value": "2026-11-22T10:00:00.123Z"}]),
     411: ("411-9001", "A chunked body is not supported by this server; send Content-Length.", None),
@@ -62,6 +65,14 @@ def _content(status: int) -> dict:
 
 def _headers(status: int) -> dict:
     headers = {"Content-Language": {"description": "The language of the texts.", "schema": {"type": "string"}}}
+    if status == 401:
+        headers["WWW-Authenticate"] = {
+            "description": "v3: the RFC 6750 challenge, Bearer realm=\"casemgr\", with error=\"invalid_token\" "
+                           "when a token was sent.", "schema": {"type": "string"}}
+    if status == 403:
+        headers["WWW-Authenticate"] = {
+            "description": "v3, 403-197: Bearer realm=\"casemgr\", error=\"insufficient_scope\".",
+            "schema": {"type": "string"}}
     if status == 503:
         headers["Retry-After"] = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
     if status == 409:
@@ -73,11 +84,12 @@ LANGUAGE_SCHEMA = "Language"
 
 
 def register(spec: APISpec) -> None:
-    # One schema for every Accept-Language parameter: a generated client gets
-    # one enumeration, not one per operation.
+    # One schema for every Accept-Language parameter. Not an enum of the 15
+    # locales: "de", "en-GB" or a weighted list are as valid as "de-DE" (and
+    # an enum would call them invalid).
     spec.components.schema(LANGUAGE_SCHEMA, {
-        "type": "string", "enum": list(SUPPORTED_LANGUAGES), "default": "en-US",
-        "description": "A language the texts of the answers are available in."})
+        "type": "string", "example": "en-US,en;q=0.9",
+        "description": "An Accept-Language header: language ranges with q weights (RFC 9110 section 12.5.4)."})
     apidoc.error_responses(
         spec, prefix=ERROR_PREFIX, content=_content, headers=_headers,
         line=lambda entry: f"`{entry.egain_code}` {entry.summary}",
@@ -91,12 +103,20 @@ def document_errors(blp: Blueprint, *statuses: int):
 # -- request headers ----------------------------------------------------------
 
 def accept_language(*, required: bool) -> dict:
+    bare = ", ".join(f"{language} → {locale}" for language, locale in LANGUAGE_LOCALES.items())
     return {
         "in": "header", "name": "Accept-Language", "required": required,
         "schema": {"$ref": f"#/components/schemas/{LANGUAGE_SCHEMA}"},
-        "description": "Language of the texts in the answer and in error messages. "
-                       + ("Required (406 when missing or not one of the 15 codes)." if required
-                          else "Absent: the service's default language; anything but the 15 codes: 406."),
+        "description": "The language of userMessage and of Content-Language, negotiated as RFC 9110 "
+                       "section 12.5.4 says: a list of language ranges with q weights, case-insensitive. "
+                       "The ranges are tried by descending q (ties in the order sent); the first that finds "
+                       f"one of the 15 locales ({', '.join(SUPPORTED_LANGUAGES)}) by RFC 4647 lookup wins. "
+                       f"A bare language answers in its region ({bare}); a more specific range falls "
+                       "back by truncation (en-GB → en → en-US); * is the service's default language; "
+                       "q=0 refuses what it names. Entries that do not parse are skipped. "
+                       + ("Required: missing, or no range finding a locale, is 406 (406-100)." if required
+                          else "Absent: the service's default language. No range finding a locale: 406 "
+                               "(406-100)."),
     }
 
 

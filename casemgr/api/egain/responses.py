@@ -10,9 +10,8 @@ from casemgr.api import errors, wire
 from casemgr.api.context import services
 from casemgr.api.egain.representation import LastModifiedShape, case_representation
 from casemgr.api.egain.xml import COMMON_NS, parse_xml, to_xml
-from casemgr.api.i18n import user_message
+from casemgr.api.i18n import negotiate_language, user_message
 from casemgr.api.wire import JSON, XML, format_datetime
-from casemgr.config import SUPPORTED_LANGUAGES
 from casemgr.domain import errors as domain
 from casemgr.domain.versions import etag_for
 
@@ -66,12 +65,12 @@ def error_details(exc: Exception) -> list[dict]:
 
 def response_language() -> str:
     """The negotiated language; before negotiation (or when the header itself
-    was refused) a supported Accept-Language, else the default."""
+    was refused) what Accept-Language negotiates, else the default."""
     negotiated = getattr(g, "language", None)
     if negotiated:
         return negotiated
-    asked = request.headers.get("Accept-Language", "").strip()
-    return asked if asked in SUPPORTED_LANGUAGES else current_app.config["CASEMGR"].default_language
+    default = current_app.config["CASEMGR"].default_language
+    return negotiate_language(request.headers.get("Accept-Language", ""), default) or default
 
 
 def error_body(exc: Exception) -> dict:

@@ -1,17 +1,26 @@
 """POST /oauth2/token, by Authlib.
 
 Authlib handles the OAuth 2 protocol (RFC 6749): grant types, client
-authentication by HTTP Basic or form fields, and the standard error bodies
-(invalid_client, invalid_grant, unsupported_grant_type, invalid_scope). What
-a client or user may get is asked of the token service.
+authentication by HTTP Basic or form fields, and which error of section 5.2 a
+refusal is (invalid_client, invalid_grant, unsupported_grant_type,
+invalid_scope). The error bodies are written here, in this service's words:
+Authlib's descriptions name its own configuration ("cannot authenticate with
+methods: [...]") and tell an unknown client from a wrong secret. What a
+client or user may get is asked of the token service.
 """
 
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, grants
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
-from flask import Flask, Response, current_app, jsonify
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnsupportedGrantTypeError,
+)
+from flask import Flask, Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -43,6 +52,14 @@ SECURITY = [{"egainOAuth2": [USER_MANAGE_SCOPE]}, {"egainOAuth2": [CLIENT_MANAGE
 
 _AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 _GRANT_TYPES = ("client_credentials", "password")
+FORM = "application/x-www-form-urlencoded"
+
+# RFC 6749 section 5.2: invalid_client is 401 with a challenge of the scheme
+# a client authenticates by (HTTP Basic; the form fields have no scheme).
+CLIENT_CHALLENGE = 'Basic realm="casemgr", charset="UTF-8"'
+# One text whatever failed, so the answer never tells that a client id exists.
+INVALID_CLIENT_TEXT = ("Client authentication failed: send the client's id and secret by HTTP Basic, or as the "
+                       "client_id and client_secret form fields.")
 
 
 class _Client(ClientMixin):
@@ -101,9 +118,61 @@ def _generator(default_scope: str):
     return generate
 
 
+class _TokenServer(AuthorizationServer):
+    """Authlib's authorization server; every refusal in this service's words."""
+
+    def create_token_response(self, request=None):
+        refusal = _malformed_token_request()
+        return token_error(*refusal) if refusal else super().create_token_response(request)
+
+    def handle_error_response(self, request, error: OAuth2Error) -> Response:
+        return token_error(*_in_our_words(error))
+
+
+def _malformed_token_request() -> tuple[int, str, str] | None:
+    """RFC 6749 section 4: the parameters travel as a form. A body in any
+    other form holds no parameter Authlib could read; it would answer
+    unsupported_grant_type, as if grant_type had been read and refused."""
+    if request.mimetype != FORM:
+        shown = request.content_type or "none"
+        return 400, "invalid_request", f"The token request must be sent as {FORM}, not as {shown}."
+    if not request.form.get("grant_type"):
+        return 400, "invalid_request", f"Missing 'grant_type': use {' or '.join(_GRANT_TYPES)}."
+    return None
+
+
+def _in_our_words(error: OAuth2Error) -> tuple[int, str, str]:
+    if isinstance(error, InvalidClientError):
+        return 401, error.error, INVALID_CLIENT_TEXT
+    if isinstance(error, UnsupportedGrantTypeError):
+        return 400, error.error, f"This grant_type is not supported; use {' or '.join(_GRANT_TYPES)}."
+    return error.status_code or 400, error.error, error.get_error_description() or ""
+
+
+def token_error(status: int, error: str, description: str) -> Response:
+    """RFC 6749 section 5.2's body; like every answer of the token endpoint,
+    never cached (section 5.1)."""
+    body = {"error": error}
+    if description:
+        body["error_description"] = _error_description_text(description)
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    if error == "invalid_client":
+        response.headers["WWW-Authenticate"] = CLIENT_CHALLENGE
+    return response
+
+
+def _error_description_text(text: str) -> str:
+    """RFC 6749 section 5.2 allows printable ASCII but for '"' and '\\' in
+    error_description; anything else a text echoes is shown as '?'."""
+    return "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in text)
+
+
 def init_app(app: Flask) -> None:
     """One authorization server per app: grants and generators register on it."""
-    server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server = _TokenServer(app, query_client=_query_client, save_token=_save_token)
     server.register_grant(_ClientCredentialsGrant)
     server.register_grant(_PasswordGrant)
     server.register_token_generator("client_credentials", _generator(CLIENT_MANAGE_SCOPE))
@@ -123,9 +192,7 @@ def oauth_error_response(exc: Exception) -> Response:
     """Refusals outside Authlib's own (a database outage, a route) in the
     OAuth error body shape."""
     entry = errors.entry_for(exc)
-    response = jsonify({"error": _oauth_error_code(entry.status),
-                        "error_description": getattr(exc, "message", entry.summary)})
-    response.status_code = entry.status
+    response = token_error(entry.status, _oauth_error_code(entry.status), getattr(exc, "message", entry.summary))
     response.headers.update(errors.retry_after(exc))
     return response
 
@@ -159,11 +226,15 @@ class Token(MethodView):
     )
     @token_blp.response(200, V3Token, description="The access token.", example={
         "access_token": "k3J9…", "token_type": "Bearer", "expires_in": 3600, "scope": USER_MANAGE_SCOPE})
-    @token_blp.alt_response(400, schema=V3OAuthError, description="invalid_request, invalid_grant (wrong "
-                            "user name or password), unsupported_grant_type or invalid_scope",
+    @token_blp.alt_response(400, schema=V3OAuthError, description="invalid_request (a body that is not "
+                            f"{FORM}, a missing parameter), invalid_grant (wrong user name or password), "
+                            "unsupported_grant_type or invalid_scope",
                             example={"error": "invalid_grant", "error_description": "Invalid username or password."})
-    @token_blp.alt_response(401, schema=V3OAuthError, description="invalid_client: unknown client or wrong secret",
-                            example={"error": "invalid_client"})
+    @token_blp.alt_response(401, schema=V3OAuthError, description="invalid_client: no client credentials, an "
+                            "unknown client or a wrong secret (one answer for all three)",
+                            example={"error": "invalid_client", "error_description": INVALID_CLIENT_TEXT},
+                            headers={"WWW-Authenticate": {"description": f"{CLIENT_CHALLENGE} (RFC 6749 section 5.2)",
+                                                          "schema": {"type": "string"}}})
     @token_blp.alt_response(500, schema=V3OAuthError, description="server_error")
     @token_blp.alt_response(503, schema=V3OAuthError, description="server_error: the database is unavailable; "
                             "retry shortly")

@@ -15,9 +15,10 @@ from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import last_modified_string
-from casemgr.api.egain.responses import BODY_PARSERS, cases_response, no_content
+from casemgr.api.egain.responses import BODY_PARSERS, cases_response, error_response, no_content
 from casemgr.api.egain_v3.oauth import SECURITY
 from casemgr.api.egain_v3.schemas import V3CaseEdit, V3Cases, V3ClosedCaseEdit
+from casemgr.domain.errors import ScopeNotGranted
 from casemgr.domain.model import MAX_CASES_PER_READ, StateRequirement
 from casemgr.service.credentials import CredentialKind
 from casemgr.service.tokens import MANAGE_SCOPES
@@ -26,6 +27,7 @@ API = "egain-v3"
 CASE_URL = "/core/casemgr/v3/case/"
 HREF = re.compile(r"(?:https?://[^/]+)?/core/casemgr/v3/case/(?P<id>[^/]+)")
 _BEARER = re.compile(r"Bearer\s+(?P<token>\S+)\s*", re.IGNORECASE)
+BEARER_CHALLENGE = 'Bearer realm="casemgr"'
 
 blp = Blueprint("egain_v3", __name__, url_prefix="/core/casemgr/v3",
                 description="eGain Case Manager API v3. OAuth 2 bearer tokens from POST "
@@ -67,7 +69,29 @@ def authenticate_and_negotiate():
         negotiate(language_required=True)
 
 
-blp.after_request(with_content_language)
+@blp.errorhandler(ScopeNotGranted)
+def scope_refused(exc: ScopeNotGranted):
+    """The use case found the token live but without the scope: the answer
+    challenges for it (``bearer_challenge``)."""
+    g.scope_refused = True
+    return error_response(exc)
+
+
+@blp.after_request
+def bearer_challenge(response):
+    """RFC 6750 section 3: a 401 challenges for a bearer token, naming
+    invalid_token when one was sent (a request without any says no error);
+    a token without the scope the call needs is insufficient_scope."""
+    if response.status_code == 401:
+        challenge = BEARER_CHALLENGE
+        if bearer_token() is not None:
+            challenge += ', error="invalid_token", error_description="The access token is invalid or expired."'
+        response.headers["WWW-Authenticate"] = challenge
+    elif response.status_code == 403 and getattr(g, "scope_refused", False):
+        response.headers["WWW-Authenticate"] = (
+            f'{BEARER_CHALLENGE}, error="insufficient_scope", '
+            f'error_description="The access token grants neither {" nor ".join(sorted(MANAGE_SCOPES))}."')
+    return with_content_language(response)
 
 
 def edit_body(schema, *, state_requirement=StateRequirement.OPEN):

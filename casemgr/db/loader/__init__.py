@@ -1,4 +1,5 @@
-"""Load departments, users, customers, configuration and cases from YAML (SPEC 7).
+"""Load departments, users, customers, configuration and cases from YAML
+(the format: docs/load-format.md).
 
 A load is one transaction in two phases. First the whole document is
 validated, against itself and against the rows already in the database, and
@@ -23,12 +24,12 @@ import yaml
 from casemgr.db.loader.catalog import _mentioned_case_ids, _read_catalog
 from casemgr.db.loader.errors import LoadError, Problem
 from casemgr.db.loader.queries import _run
-from casemgr.db.loader.shapes import DATA_TYPES, DEFAULT_OAUTH_SCOPES, PERMISSIONS, SECTIONS
+from casemgr.db.loader.shapes import DATA_TYPES, DEFAULT_OAUTH_SCOPES, SECTIONS
 from casemgr.db.loader.validation import validate
 from casemgr.db.loader.writing import _write
 
 __all__ = [
-    "DATA_TYPES", "DEFAULT_OAUTH_SCOPES", "PERMISSIONS", "SECTIONS", "LoadError", "Problem",
+    "DATA_TYPES", "DEFAULT_OAUTH_SCOPES", "SECTIONS", "LoadError", "Problem",
     "load_data", "load_file", "read_document", "validate",
 ]
 

@@ -46,12 +46,16 @@ _text = _string(MAX_TEXT_LENGTH)
 
 
 def _choice(allowed: dict[str, str] | tuple[str, ...]) -> Checker:
+    """One of the allowed names, exactly: the rules compare names as they are
+    written, so ``Edit case`` would be a name no rule ever grants."""
     mapping = allowed if isinstance(allowed, dict) else {a: a for a in allowed}
 
     def check(value: Any) -> str:
-        if value not in mapping:
-            raise _Invalid(f"{value!r} is not one of: {', '.join(mapping)}")
-        return mapping[value]
+        if isinstance(value, str) and value in mapping:
+            return mapping[value]
+        spelled = next((name for name in mapping if isinstance(value, str) and name.lower() == value.lower()), None)
+        hint = f" (did you mean {spelled!r}?)" if spelled else ""
+        raise _Invalid(f"{value!r} is not one of: {', '.join(mapping)}{hint}")
     return check
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from casemgr.db.loader.checkers import _name
-from casemgr.db.loader.shapes import _CUSTOMER, _DEPARTMENT, _PERMISSION, _SHARE, _USER
+from casemgr.db.loader.shapes import _ACTION, _CUSTOMER, _DEPARTMENT, _PERMISSION, _SHARE, _USER
 from casemgr.db.loader.validator import _distinct, _Validator
 
 
@@ -46,7 +46,7 @@ def _check_users(v: _Validator, items: Any) -> None:
             "email": entry["email"], "home_department": entry["homeDepartment"],
             "disabled": bool(entry["disabled"]),
             "licenses": _distinct(v.items(f"{path}.licenses", entry["licenses"], _name)),
-            "actions": _distinct(v.items(f"{path}.actions", entry["actions"], _name)),
+            "actions": _distinct(v.items(f"{path}.actions", entry["actions"], _ACTION)),
             "foreign_departments": sorted(set(foreign)), "permissions": permissions, "targets": targets,
         })
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from casemgr.db.loader.checkers import (
     Checker, _bool, _choice, _email, _id, _label, _list, _mapping, _name, _secret, _text, _timestamp,
 )
-from casemgr.domain.model import SEVERITIES
+from casemgr.domain.model import ACTIONS, PERMISSIONS, SEVERITIES
 
 SECTIONS = (
     "departments", "users", "customers", "customAttributes", "statuses", "resolutions",
     "categories", "touchpoints", "oauthClients", "cases",
 )
 DEFAULT_OAUTH_SCOPES = ("core.casemgr.manage", "app.core.casemgr.manage")
-PERMISSIONS = ("Transfer Activities", "Pull Activities")
 # The file speaks Thalamus ("number") as well as eGain ("integer"); the
 # database has one name per type.
 DATA_TYPES = {
@@ -42,6 +41,7 @@ _USER = _Shape(
     {"id": _id, "firstName": _label, "lastName": _label, "email": _email, "foreignDepartments": _list,
      "disabled": _bool, "licenses": _list, "actions": _list, "permissions": _list},
 )
+_ACTION = _choice(ACTIONS)
 _PERMISSION = _Shape({"permission": _choice(PERMISSIONS), "users": _list})
 _CUSTOMER = _Shape({"name": _name}, {"id": _id, "firstName": _label, "email": _email, "password": _secret})
 _CUSTOM_ATTRIBUTE = _Shape({"name": _name, "type": _choice(DATA_TYPES)}, {"values": _list})
