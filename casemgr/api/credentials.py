@@ -54,6 +54,16 @@ def checked_first(credentials: Credentials) -> Iterator[None]:
         raise
 
 
+def honor_forwarded_proto() -> None:
+    """Behind a proxy named in CASEMGR_TRUSTED_PROXIES that terminates TLS,
+    the request came over the scheme the proxy says (X-Forwarded-Proto):
+    the Thalamus session cookie is then marked Secure."""
+    trusted = services().trusted_proxies
+    scheme = request.headers.get("X-Forwarded-Proto", "").strip().lower()
+    if trusted and scheme in ("http", "https") and _within(request.remote_addr or "", trusted):
+        request.environ["wsgi.url_scheme"] = request.scheme = scheme
+
+
 def client_address() -> str:
     """The peer's address; behind a proxy named in CASEMGR_TRUSTED_PROXIES,
     the rightmost X-Forwarded-For entry that is not such a proxy."""

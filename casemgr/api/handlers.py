@@ -108,6 +108,9 @@ def register_request_guards(app: Flask) -> None:
     authentication (it tells an unauthenticated caller nothing)."""
     from casemgr.api.wire import reject_unstorable_parameters
 
+    from casemgr.api.credentials import honor_forwarded_proto
+
+    app.before_request(honor_forwarded_proto)
     app.before_request(reject_edge_refusal)
     app.before_request(reject_unstorable_parameters)
 

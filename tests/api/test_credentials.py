@@ -253,3 +253,21 @@ def test_basic_pairs_are_remembered_by_a_keyed_hash_never_the_password(app):
     assert all(b"frank-pass" not in key for key in pairs._entries)
     assert pairs.get("frank", "frank-pass") is not None
     assert pairs.get("frank", "other") is None
+
+
+def test_a_token_is_issued_whatever_host_the_request_names(client):
+    """TLS is terminated in front of the service: Authlib's own https check
+    used to turn every token request to a non-local Host into a 500."""
+    answer = client.post("/oauth2/token", base_url="http://10.1.2.3", data={
+        "grant_type": "client_credentials", "client_id": "crm", "client_secret": "crm-secret"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_that_terminates_tls_the_session_cookie_is_secure(app_with):
+    plain = app_with()
+    answer = thalamus_signin(plain, "frank", "frank-pass")
+    assert "Secure" not in answer.headers["Set-Cookie"]
+    proxied = app_with(trusted_proxies="127.0.0.1")
+    answer = proxied.post("/api/v4/signin", headers={**TOUCHPOINT, "X-Forwarded-Proto": "https"},
+                          json={"principal": "frank", "password": "frank-pass"})
+    assert "Secure" in answer.headers["Set-Cookie"]
