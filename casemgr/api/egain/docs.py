@@ -73,7 +73,7 @@ def _headers(status: int) -> dict:
         headers["WWW-Authenticate"] = {
             "description": "v3, 403-197: Bearer realm=\"casemgr\", error=\"insufficient_scope\".",
             "schema": {"type": "string"}}
-    if status == 503:
+    if status in (429, 503):
         headers["Retry-After"] = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
     if status == 409:
         headers["ETag"] = {"description": "The case's current ETag.", "schema": {"type": "string"}}

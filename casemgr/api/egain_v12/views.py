@@ -91,7 +91,7 @@ def echo_session(response):
 @blp.route("/authentication/user/login")
 class Login(MethodView):
     @document(
-        400, 401, 403, 411, 413,
+        400, 401, 403, 411, 413, 429,
         operationId="login",
         summary="Log in",
         description="Starts a session. The session id comes back in the X-egain-session header: put it "

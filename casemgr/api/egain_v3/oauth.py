@@ -244,6 +244,11 @@ class Token(MethodView):
                             example={"error": "invalid_client", "error_description": INVALID_CLIENT_TEXT},
                             headers={"WWW-Authenticate": {"description": f"{CLIENT_CHALLENGE} (RFC 6749 section 5.2)",
                                                           "schema": {"type": "string"}}})
+    @token_blp.alt_response(429, schema=V3OAuthError, description="temporarily_unavailable: too many failed "
+                            "checks for this client or user, or from this address; Retry-After says when to try "
+                            "again", example={"error": "temporarily_unavailable",
+                                              "error_description": "Too many failed attempts; retry after 840 seconds."},
+                            headers={"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}})
     @token_blp.alt_response(500, schema=V3OAuthError, description="server_error")
     @token_blp.alt_response(503, schema=V3OAuthError, description="server_error: the database is unavailable; "
                             "retry shortly")

@@ -66,7 +66,7 @@ def _headers(status: int) -> dict:
     if status == 401:
         return {"WWW-Authenticate": {"description": "Basic, when the principal is missing or wrong.",
                                      "schema": {"type": "string"}}}
-    if status == 503:
+    if status in (429, 503):
         return {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
     if status == 412:
         return {"ETag": {"description": "The case's current ETag.", "schema": {"type": "string"}}}

@@ -55,9 +55,11 @@ _CASE_ID = {"in": "path", "name": "caseInstanceId", "required": True, "schema": 
 def document_call(*statuses, security=docs.PRINCIPAL_SECURITY, **doc):
     """The touchpoint (and principal) the call needs, and the error map of
     each status it can answer besides those every call can: 400 (a query
-    parameter), 401 (touchpoint, principal), 500 and 503."""
+    parameter), 401 (touchpoint, principal), 500 and 503, and 429 on every
+    call that checks a password (HTTP Basic, the signin)."""
     def decorate(view):
-        view = docs.document_errors(blp, *statuses, 400, 401, 500, 503)(view)
+        throttled = (429,) if security is not docs.TOUCHPOINT_SECURITY or doc.get("operationId") == "signin" else ()
+        view = docs.document_errors(blp, *statuses, *throttled, 400, 401, 500, 503)(view)
         return apidoc.documentation_only(blp.doc(security=security, **doc))(view)
     return decorate
 
