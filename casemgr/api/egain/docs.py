@@ -34,6 +34,7 @@ _ERROR_EXAMPLES = {
     412: ("412-9001", "If-Match does not match the case's ETag.", None),
     413: ("413-9001", "Request body exceeds 1048576 bytes.", None),
     415: ("415-9001", "Content-Type 'text/plain' is not supported; use application/json or application/xml.", None),
+    429: ("429-9001", "Too many failed attempts; retry after 840 seconds.", None),
     500: ("500-100", "System unable to process the request.", None),
     503: ("503-9001", "The database is unavailable; retry shortly.", None),
 }

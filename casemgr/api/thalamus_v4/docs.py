@@ -50,6 +50,8 @@ _EXAMPLES = {
     413: {"body": "TooLarge", "execution.body": "execution.body: Request body exceeds 1048576 bytes."},
     415: {"contentType": "Unsupported",
           "execution.contentType": "execution.contentType: Content-Type 'text/plain' is not supported; use application/json."},
+    429: {"principal": "TooManyAttempts",
+          "execution.principal": "execution.principal: Too many failed attempts; retry after 840 seconds."},
     500: {"system": "InternalError", "execution.system": "execution.system: System unable to process the request."},
     503: {"system": "Unavailable", "execution.system": "execution.system: The database is unavailable; retry shortly."},
 }
