@@ -10,13 +10,10 @@ without a query.
 from __future__ import annotations
 
 import ipaddress
-from contextlib import contextmanager
-from typing import Iterator
 
 from flask import request
 
 from casemgr.api.context import services
-from casemgr.domain import errors
 from casemgr.service.credentials import CredentialKind, Credentials
 
 
@@ -41,17 +38,10 @@ def refuse_if_dead(credentials: Credentials) -> None:
         services().auth.prepare(credentials)
 
 
-@contextmanager
-def checked_first(credentials: Credentials) -> Iterator[None]:
-    """A fault found before the use case runs is answered only once the
-    credentials were checked: a dead credential is a 401, whatever else is
-    wrong with the request (SPEC's precedence)."""
-    try:
-        yield
-    except Exception as fault:
-        if credentials.actor is None and not isinstance(fault, errors.AuthenticationRequired):
-            services().auth.check(credentials)
-        raise
+def checked_first(credentials: Credentials):
+    """A fault the view finds before the use case runs is answered only once
+    the credentials were checked (``Authenticator.checked_first``)."""
+    return services().auth.checked_first(credentials)
 
 
 def honor_forwarded_proto() -> None:

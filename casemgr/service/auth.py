@@ -37,6 +37,8 @@ from casemgr.service.ports import UnitOfWorkFactory
 
 # Thalamus HTTP Basic names an operator (by login or email), else a party.
 PRINCIPAL_KINDS = ("user", "customer")
+# Refusals that are the credential check's own answer already.
+_CREDENTIAL_REFUSALS = (errors.AuthenticationRequired, errors.InvalidCredentials, errors.TooManyFailedAttempts)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,18 @@ class Authenticator:
                 raise credentials.dead_principal(_dead_message(credentials))
             return credentials.actor
         return actor
+
+    @contextmanager
+    def checked_first(self, credentials: Credentials) -> Iterator[None]:
+        """A fault found before the use case's unit of work is answered only
+        once the credentials were checked on their own: a dead credential is
+        a 401 whatever else is wrong with the request (SPEC's precedence)."""
+        try:
+            yield
+        except Exception as fault:
+            if credentials.actor is None and not isinstance(fault, _CREDENTIAL_REFUSALS):
+                self.check(credentials)
+            raise
 
     def check(self, credentials: Credentials) -> Actor | None:
         """The credentials on their own, in one message: for a request that

@@ -51,11 +51,8 @@ class CaseService:
     def edit_case(self, credentials: Credentials, cmd: EditCase, *, answer_with_view: bool = False) -> EditResult:
         """``answer_with_view``: the case as written comes back too, read in
         the round trip that commits."""
-        try:
+        with self._auth.checked_first(credentials):
             edit.check_request(cmd)
-        except errors.DomainError:
-            self._auth.check(credentials)  # a dead credential's 401 comes first
-            raise
         # Batched: BEGIN, the credential check, the locks and the facts go in
         # one round trip, the write and COMMIT in a second. The facts
         # statement still starts only once the statement before it holds the
@@ -117,9 +114,9 @@ class CaseService:
 
     def _refuse_too_many(self, credentials: Credentials, case_ids: list[int], verb: str) -> None:
         if len(case_ids) > MAX_CASES_PER_READ:
-            self._auth.check(credentials)  # a dead credential's 401 comes first
-            raise errors.TooManyCaseIds(
-                f"At most {MAX_CASES_PER_READ} cases may be {verb} at once.", limit=MAX_CASES_PER_READ)
+            with self._auth.checked_first(credentials):
+                raise errors.TooManyCaseIds(
+                    f"At most {MAX_CASES_PER_READ} cases may be {verb} at once.", limit=MAX_CASES_PER_READ)
 
 
 def _apply_edit(uow, actor_of: Callable[[], Actor], cmd: EditCase) -> EditResult:

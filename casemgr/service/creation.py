@@ -4,7 +4,7 @@ comments and history, and read it back in the message that commits."""
 
 from __future__ import annotations
 
-from casemgr.domain import create, errors
+from casemgr.domain import create
 from casemgr.domain.create import CreateCase
 from casemgr.domain.readmodel import CategoryView
 from casemgr.service.auth import Authenticator
@@ -19,11 +19,8 @@ class CaseCreationService:
     def create_case(self, credentials: Credentials, cmd: CreateCase) -> EditResult:
         """A new case; the result names its id and first lastModified, and
         carries the case as created."""
-        try:
+        with self._auth.checked_first(credentials):
             create.check_request(cmd)
-        except errors.DomainError:
-            self._auth.check(credentials)  # a dead credential's 401 comes first
-            raise
         with self._auth.unit_of_work(credentials, batched=True) as (uow, actor_of):
             facts = uow.thalamus.load_creation_facts(cmd)
             actor = actor_of()
