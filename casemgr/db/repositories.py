@@ -25,6 +25,7 @@ from casemgr.domain.model import (
     is_given,
 )
 from casemgr.domain.readmodel import CaseView, Comment, CustomValue
+from casemgr.domain.values import stored_field_value
 
 def given_or_none(value: Any) -> Any:
     """A command attribute as a query parameter: NULL when not mentioned."""
@@ -119,8 +120,9 @@ class PgCaseRepository(NamedQueries):
             })
         return update.last_modified
 
-    def case_views(self, case_ids: list[int]) -> list[CaseView]:
-        return [case_view_from_row(r) for r in self._all("get_case_views", {"ids": case_ids})]
+    def case_views(self, case_ids: list[int], newest_comments: int = 0) -> list[CaseView]:
+        rows = self._all("get_case_views", {"ids": case_ids, "comment_limit": newest_comments})
+        return [case_view_from_row(r) for r in rows]
 
     def case_state(self, case_id: int) -> CaseState | None:
         row = self._one("get_case_facts", {"case_id": case_id})
@@ -258,7 +260,8 @@ def case_view_from_row(row: dict) -> CaseView:
     values = {**row}
     values["related_ids"] = tuple(row["related_ids"])
     values["custom_values"] = tuple(
-        CustomValue(name=v["name"], value=v["value"], case_type_id=v["case_type_id"]) for v in row["custom_values"]
+        CustomValue(name=v["name"], value=stored_field_value(v["data_type"], v["value"]), case_type_id=v["case_type_id"])
+        for v in row["custom_values"]
     )
     values["comments"] = tuple(
         Comment(id=c["id"], description=c["description"], created_at=parse_timestamp(c["created_at"]))

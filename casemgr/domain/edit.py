@@ -15,6 +15,7 @@ from typing import Any
 
 from casemgr.domain import errors, permissions
 from casemgr.domain.model import (
+    MAX_COMMENTS_PER_REQUEST,
     MAX_RELATED_CASES,
     MAX_TEXT_LENGTH,
     SEVERITIES,
@@ -75,7 +76,14 @@ def check_text_lengths(cmd: EditCase) -> None:
 
 
 def check_comments(comments: tuple[str, ...]) -> None:
-    """Rule 6 for Thalamus comments: each holds text, at most 1024 characters."""
+    """Rule 6 for Thalamus comments: each holds text, at most 1024 characters;
+    and one request adds at most 100 of them, so no request grows a case by
+    more than about 100 KB."""
+    if len(comments) > MAX_COMMENTS_PER_REQUEST:
+        raise errors.TooManyComments(
+            f"At most {MAX_COMMENTS_PER_REQUEST} comments may be added in one request, not {len(comments)}.",
+            attribute="comments", limit=MAX_COMMENTS_PER_REQUEST,
+        )
     for index, text in enumerate(comments):
         name = f"comments[{index}].description"
         if len(text) > MAX_TEXT_LENGTH:

@@ -82,18 +82,20 @@ class CaseService:
                 for case_id in sorted(set(case_ids))
             ]
 
-    def read_cases(self, actor: Actor, case_ids: list[int]) -> list[CaseView]:
-        """The cases among ``case_ids`` that exist and the actor may see."""
+    def read_cases(self, actor: Actor, case_ids: list[int], newest_comments: int = 0) -> list[CaseView]:
+        """The cases among ``case_ids`` that exist and the actor may see, each
+        with its ``newest_comments`` newest comments: a read that shows no
+        comment loads none, however many a case holds."""
         if len(case_ids) > MAX_CASES_PER_READ:
             raise errors.TooManyCaseIds(
                 f"At most {MAX_CASES_PER_READ} case ids may be read at once.", limit=MAX_CASES_PER_READ
             )
         with self._unit_of_work() as uow:
-            views = uow.cases.case_views(list(dict.fromkeys(case_ids)))
+            views = uow.cases.case_views(list(dict.fromkeys(case_ids)), newest_comments)
         return [v for v in views if _may_read(actor, v)]
 
-    def read_case(self, actor: Actor, case_id: int) -> CaseView:
-        views = self.read_cases(actor, [case_id])
+    def read_case(self, actor: Actor, case_id: int, newest_comments: int = 0) -> CaseView:
+        views = self.read_cases(actor, [case_id], newest_comments)
         if not views:
             raise errors.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
         return views[0]

@@ -41,7 +41,12 @@ class EgainRelatedCases(Schema):
 
 
 class EgainAttribValue(Schema):
-    value = fields.String(required=True)
+    value = fields.String(required=True, metadata={
+        "maxLength": MAX_TEXT_LENGTH,
+        "description": "The value as text, of the attribute's type: a text of allowed characters; an integer "
+                       "of at most 64 bits in ASCII digits (an optional leading minus); a decimal that a "
+                       "double holds exactly (at most 17 significant digits, within ±1.8e308: it reads back "
+                       "as sent); true or false; a date as YYYY-MM-DD. \"\" removes the value."})
 
 
 class EgainAttribValues(Schema):

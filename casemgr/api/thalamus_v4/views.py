@@ -20,6 +20,7 @@ from casemgr.api.thalamus_v4.schemas import (
     ThalamusSignin,
 )
 from casemgr.domain import errors as domain
+from casemgr.domain.model import COMMENTS_SHOWN, MAX_COMMENTS_PER_REQUEST
 
 API = auth.API
 
@@ -44,6 +45,7 @@ _CASE_EXAMPLE = {
     "case": {"id": 1013, "categoryCode": "Case6534", "categoryName": "Case 6534", "typeCode": "Casetype6534",
              "status": "In Progress", "resolution": "Resolved",
              "comments": [{"id": 1, "caseInstanceId": 1013, "description": "Called the customer back"}],
+             "commentCount": 1,
              "caseData": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
 }
 _ETAG = {"ETag": {"description": "The case's version: \"<case id>-<lastModified in ms>\".",
@@ -85,6 +87,12 @@ def parse_case_id(text: str) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 18:
         raise domain.CaseNotFound(f"Case '{text}' does not exist.", case_id=text)
     return int(text)
+
+
+def read_case(case_id: int):
+    """A case as every v4 answer shows it: with its newest comments only, so
+    no answer grows with the case's history."""
+    return services().cases.read_case(g.actor, case_id, newest_comments=COMMENTS_SHOWN)
 
 
 @blp.route("/signin")
@@ -152,26 +160,28 @@ class Cases(MethodView):
     def post(self):
         cmd = commands.create_command(load_json(ThalamusCaseBody()), api=API)
         result = services().creation.create_case(g.actor, cmd)
-        return case_response(g.actor, services().cases.read_case(g.actor, result.case_id))
+        return case_response(g.actor, read_case(result.case_id))
 
 
 @blp.route("/cases/<segment_except(typecategory):caseInstanceId>")
 class Case(MethodView):
     @document_call(summary="Read a case",
                    description="A case the principal may see: a party its own cases, an operator the cases "
-                               "of its departments. Anything else is invalidId.",
+                               "of its departments. Anything else is invalidId. It shows the case's newest "
+                               f"{COMMENTS_SHOWN} comments and, in commentCount, how many it holds.",
                    parameters=[_CASE_ID])
     @blp.response(200, ThalamusCaseResponse, description="The case; ETag holds its version.",
                   example=_CASE_EXAMPLE, headers=_ETAG)
     def get(self, caseInstanceId: str):
-        view = services().cases.read_case(g.actor, parse_case_id(caseInstanceId))
-        return case_response(g.actor, view)
+        return case_response(g.actor, read_case(parse_case_id(caseInstanceId)))
 
     @document_call(
         411, 412, 413, 415,
         summary="Update a case",
         description="Changes category and type (mandatory), status and resolution by name, appends comments "
-                    "and, when caseData is given, sets every field of the type (seed 001). A status whose "
+                    f"(at most {MAX_COMMENTS_PER_REQUEST} per request) and, when caseData is given, sets every "
+                    "field of the type (seed 001). The answer shows the newest "
+                    f"{COMMENTS_SHOWN} comments and commentCount. A status whose "
                     "state is closed sets lastClosed. A case the principal may not see or edit is "
                     "invalidId, like an unknown one. If-Match with the case's ETag makes the update "
                     "conditional (412 when the case changed since).",
@@ -190,4 +200,4 @@ class Case(MethodView):
         )
         services().cases.edit_case(g.actor, cmd)
         # The ETag comes with the body it versions, read after the write.
-        return case_response(g.actor, services().cases.read_case(g.actor, cmd.case_id))
+        return case_response(g.actor, read_case(cmd.case_id))
