@@ -65,9 +65,12 @@ def check_something_to_change(cmd: EditCase) -> None:
 
 
 def check_text_lengths(cmd: EditCase) -> None:
-    """Rule 6: subject, description, solution (and Thalamus comments) ≤ 1024 characters."""
-    for name in EditCase.TEXT_ATTRIBUTES:
-        value = getattr(cmd, name)
+    """Rule 6: subject, description, solution (and Thalamus comments) ≤ 1024
+    characters; and every custom attribute value, whatever its type: a text
+    holds no more, and no number, date or boolean is written this long."""
+    texts = [(name, getattr(cmd, name)) for name in EditCase.TEXT_ATTRIBUTES]
+    texts += [(f"customAttributes.{name}", raw) for name, raw in cmd.custom_attributes]
+    for name, value in texts:
         if is_given(value) and len(value) > MAX_TEXT_LENGTH:
             raise errors.ValueTooLong(
                 f"Value of '{name}' exceeds {MAX_TEXT_LENGTH} characters.", attribute=name, limit=MAX_TEXT_LENGTH
