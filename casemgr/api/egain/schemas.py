@@ -67,7 +67,8 @@ class EgainCaseEditFields(Schema):
 
     id = fields.String(required=True, metadata={"description": "Case ID.", "example": "1013", **_ATTRIBUTE})
     dueDate = fields.String(metadata={
-        "description": "A future date-time (ISO-8601); \"\" removes the due date.",
+        "description": "A future date-time (ISO-8601), at most 9999-12-31T23:59:59.999Z once in UTC; "
+                       "\"\" removes the due date.",
         "example": "2030-11-30T18:30:00.000Z"})
     owner = fields.Nested(EgainOwner)
     severity = fields.Nested(EgainSeverity)
