@@ -62,6 +62,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         MAX_CONTENT_LENGTH=None,
         **explorer.SETTINGS,
     )
+    # JSON answers in plain UTF-8, as the eGain bodies are written: escaped, a
+    # character outside the BMP costs 12 bytes, and a Thalamus case showing
+    # 100 comments of 1,024 emoji would pass 1 MB.
+    app.json.ensure_ascii = False
     if test_config:
         app.config.update(test_config)
 

@@ -4,7 +4,7 @@ problem named by its path, and the same state after a second load."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -367,7 +367,7 @@ def test_references_to_rows_already_in_the_database_are_accepted(empty_db_url):
      "expected a value of type boolean"),
     ({"customAttributes": {"region": "west"}}, "cases[0].customAttributes.region", "Expected one of: north, south"),
     ({"customAttributes": {"customer_rating": "five"}}, "cases[0].customAttributes.customer_rating",
-     "expected integer"),
+     "expected an integer"),
     ({"customAttributes": {"mood": "good"}}, "cases[0].customAttributes.mood", "does not exist"),
     ({"type": "Postal"}, "cases[0].type", "does not exist in category 'Reclamo'"),
 ], ids=["incomplete caseData", "mistyped caseData", "value outside enumeration", "not an integer",
@@ -471,3 +471,67 @@ def test_the_file_is_not_changed_by_validation(empty_db_url):
     load(empty_db_url, document)
 
     assert document == original
+
+
+# -- values the service could not store or print back ---------------------------------
+
+@pytest.mark.parametrize("due_date", [
+    "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",
+    datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))),
+], ids=["text after 9999 in UTC", "text before year 1 in UTC", "YAML timestamp after 9999 in UTC"])
+def test_a_due_date_outside_the_years_1_to_9999_in_utc_is_refused_with_its_path(empty_db_url, due_date):
+    error = refusal(empty_db_url, small_world([{"id": 1, "department": "Service", "dueDate": due_date}]))
+
+    assert error.path == "cases[0].dueDate" and "0001 to 9999" in error.message
+    assert row_counts(empty_db_url)["support_case"] == 0
+
+
+def test_a_due_date_with_an_offset_postgres_does_not_take_is_stored_in_utc(empty_db_url):
+    load(empty_db_url, small_world([{"id": 1, "department": "Service", "dueDate": "2030-01-01T20:00:00+20:00"}]))
+
+    assert fetch(empty_db_url, "SELECT due_date FROM support_case") == [(datetime(2030, 1, 1, tzinfo=timezone.utc),)]
+
+
+@pytest.mark.parametrize("change, path, message", [
+    ({"caseData": {"Boolean6534": True, "Decimal6534": float("inf"), "Number6534": 1}},
+     "cases[0].caseData.Decimal6534", "a finite decimal number"),
+    ({"caseData": {"Boolean6534": True, "Decimal6534": 10**400, "Number6534": 1}},
+     "cases[0].caseData.Decimal6534", "a double holds exactly"),
+    ({"caseData": {"Boolean6534": True, "Decimal6534": 1.5, "Number6534": 2**63}},
+     "cases[0].caseData.Number6534", "at most 64 bits"),
+    ({"customAttributes": {"customer_rating": "١٠١٣"}}, "cases[0].customAttributes.customer_rating",
+     "ASCII digits"),
+    ({"customAttributes": {"customer_rating": "9223372036854775808"}}, "cases[0].customAttributes.customer_rating",
+     "at most 64 bits"),
+], ids=["infinite decimal", "decimal beyond a double", "integer beyond 64 bits", "non-ASCII digits",
+        "integer text beyond 64 bits"])
+def test_numbers_the_service_cannot_hold_are_refused_with_their_path(empty_db_url, change, path, message):
+    document = spec_example()
+    document["cases"][0].update(change)
+
+    error = refusal(empty_db_url, document)
+
+    assert error.path == path and message in error.message
+
+
+def test_a_custom_text_over_1024_characters_is_refused_with_its_path(empty_db_url):
+    document = spec_example()
+    document["customAttributes"].append({"name": "note", "type": "string"})
+    document["cases"][0]["customAttributes"]["note"] = "x" * 100_000
+
+    error = refusal(empty_db_url, document)
+
+    assert error.path == "cases[0].customAttributes.note" and "exceeds 1024 characters" in error.message
+
+
+@pytest.mark.parametrize("text", ["customAttributes:\n  - {name: n, type: integer, values: [" + "1" * 5000 + "]}\n",
+                                  "cases:\n  - {id: 1, department: Service, dueDate: 2030-02-30}\n"],
+                         ids=["5,000-digit integer", "February 30"])
+def test_a_yaml_value_python_cannot_build_is_refused_with_the_file(empty_db_url, tmp_path, text):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, "utf-8")
+
+    with pytest.raises(LoadError) as caught:
+        load_file(empty_db_url, bad)
+
+    assert caught.value.path == str(bad) and "cannot be read" in caught.value.message

@@ -8,7 +8,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 import marshmallow
@@ -19,6 +20,7 @@ from werkzeug.http import parse_accept_header
 from casemgr.api import errors
 from casemgr.api.i18n import negotiate_language
 from casemgr.config import SUPPORTED_LANGUAGES
+from casemgr.domain import values
 from casemgr.domain.versions import format_timestamp
 
 JSON = "application/json"
@@ -115,11 +117,31 @@ def read_body() -> bytes:
 
 def parse_json(body: bytes) -> Any:
     try:
-        data = json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"), parse_float=_json_decimal, parse_int=_json_integer)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise errors.MalformedBody("Request body is not valid JSON.") from exc
     reject_unstorable_text(data)
     return data
+
+
+# JSON numbers reach the domain as written, so that it judges the number the
+# client sent (1e400 is not infinity, 1e-400 not zero, 5,000 digits not a
+# rounded double): a fraction or exponent as a Decimal, an integer as an int.
+_NOT_A_NUMBER = Decimal("NaN")
+# Python refuses to parse integers longer than this (quadratic work); longer
+# ones stay Decimals, which no integer field accepts.
+_INT_DIGITS = 4300
+
+
+def _json_decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond what Decimal holds: no storable number
+        return _NOT_A_NUMBER
+
+
+def _json_integer(text: str) -> int | Decimal:
+    return int(text) if len(text) <= _INT_DIGITS else Decimal(text)
 
 
 def is_storable_text(text: str) -> bool:
@@ -275,17 +297,8 @@ def _describe_field(field: marshmallow.fields.Field) -> str:
 
 
 def parse_datetime(value: str, attribute: str) -> datetime:
-    """ISO-8601, with or without milliseconds, with any UTC offset ('Z' too).
-    A value without an offset is taken as UTC."""
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise errors.InvalidAttributeValue(
-            f"Invalid value '{value}' for '{attribute}': expected an ISO-8601 date-time.", attribute=attribute
-        ) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
+    """A request's date-time, by the domain's rule (``values.parse_moment``)."""
+    return values.parse_moment(value, attribute)
 
 
 def format_datetime(value: datetime | None) -> str | None:

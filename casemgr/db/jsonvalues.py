@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -31,8 +31,9 @@ def to_jsonb(value: Any) -> Jsonb:
 def columns_to_jsonb(columns: dict[str, Any]) -> Jsonb:
     """Column values for jsonb_populate_record: timestamps in full ISO form,
     not the millisecond form of history entries, so each is stored exactly
-    as given (a due date may carry microseconds)."""
-    return to_jsonb({name: value.isoformat() if isinstance(value, datetime) else value
+    as given (a due date may carry microseconds), and in UTC, because
+    Postgres takes no offset beyond ±15:59."""
+    return to_jsonb({name: value.astimezone(timezone.utc).isoformat() if isinstance(value, datetime) else value
                      for name, value in columns.items()})
 
 

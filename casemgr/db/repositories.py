@@ -25,6 +25,7 @@ from casemgr.domain.model import (
     is_given,
 )
 from casemgr.domain.readmodel import CaseView, Comment, CustomValue
+from casemgr.domain.values import stored_field_value
 from casemgr.service.credentials import hash_secret
 
 def given_or_none(value: Any) -> Any:
@@ -120,13 +121,14 @@ class PgCaseRepository(NamedQueries):
             })
         return update.last_modified
 
-    def case_views(self, case_ids: list[int]) -> list[CaseView]:
-        return [case_view_from_row(r) for r in self._all("get_case_views", {"ids": case_ids})]
+    def case_views(self, case_ids: list[int], newest_comments: int = 0) -> list[CaseView]:
+        rows = self._all("get_case_views", {"ids": case_ids, "comment_limit": newest_comments})
+        return [case_view_from_row(r) for r in rows]
 
-    def queue_case_view(self, case_id: int) -> Callable[[], CaseView | None]:
+    def queue_case_view(self, case_id: int, newest_comments: int = 0) -> Callable[[], CaseView | None]:
         """The case's view, read with the next batch (the one that commits,
         after the writes queued before it)."""
-        pending = self.statements.queue_read("get_case_views", {"ids": [case_id]})
+        pending = self.statements.queue_read("get_case_views", {"ids": [case_id], "comment_limit": newest_comments})
         return lambda: case_view_from_row(pending.row()) if pending.row() else None
 
     def case_state(self, case_id: int) -> CaseState | None:
@@ -278,7 +280,8 @@ def case_view_from_row(row: dict) -> CaseView:
     values = {**row}
     values["related_ids"] = tuple(row["related_ids"])
     values["custom_values"] = tuple(
-        CustomValue(name=v["name"], value=v["value"], case_type_id=v["case_type_id"]) for v in row["custom_values"]
+        CustomValue(name=v["name"], value=stored_field_value(v["data_type"], v["value"]), case_type_id=v["case_type_id"])
+        for v in row["custom_values"]
     )
     values["comments"] = tuple(
         Comment(id=c["id"], description=c["description"], created_at=parse_timestamp(c["created_at"]))

@@ -15,6 +15,7 @@ from typing import Any
 
 from casemgr.domain import errors, permissions
 from casemgr.domain.model import (
+    MAX_COMMENTS_PER_REQUEST,
     MAX_RELATED_CASES,
     MAX_TEXT_LENGTH,
     SEVERITIES,
@@ -32,19 +33,30 @@ from casemgr.domain.model import (
     _Unset,
     is_given,
 )
-from casemgr.domain.values import parse_field_value, python_type_matches
+from casemgr.domain.values import checked_moment, field_value_from_json, parse_field_value
 from casemgr.domain.versions import etag_for, next_last_modified, to_millis
 
 
 # -- the request alone -----------------------------------------------------
 
 def check_request(cmd: EditCase) -> None:
-    """Rules that need no stored fact: 3, 6, 7 and the request's own link count."""
+    """Rules that need no stored fact: 3, 6, 7, the request's own link count
+    and date-times the service can store and print."""
     check_something_to_change(cmd)
     check_closed_case_changes(cmd)
+    check_moments(cmd)
     check_text_lengths(cmd)
     check_severity(cmd)
     check_link_lists(cmd)
+
+
+def check_moments(cmd: EditCase) -> None:
+    """A due date (or lastModified) beyond what the service can store and
+    print is an invalid value, not a crash while printing it."""
+    if isinstance(cmd.due_date, datetime):
+        checked_moment(cmd.due_date, "dueDate")
+    if cmd.expected_last_modified is not None:
+        checked_moment(cmd.expected_last_modified, "lastModified")
 
 
 def check_something_to_change(cmd: EditCase) -> None:
@@ -64,9 +76,12 @@ def check_closed_case_changes(cmd: EditCase) -> None:
 
 
 def check_text_lengths(cmd: EditCase) -> None:
-    """Rule 6: subject, description, solution (and Thalamus comments) ≤ 1024 characters."""
-    for name in EditCase.TEXT_ATTRIBUTES:
-        value = getattr(cmd, name)
+    """Rule 6: subject, description, solution (and Thalamus comments) ≤ 1024
+    characters; and every custom attribute value, whatever its type: a text
+    holds no more, and no number, date or boolean is written this long."""
+    texts = [(name, getattr(cmd, name)) for name in EditCase.TEXT_ATTRIBUTES]
+    texts += [(f"customAttributes.{name}", raw) for name, raw in cmd.custom_attributes]
+    for name, value in texts:
         if is_given(value) and len(value) > MAX_TEXT_LENGTH:
             raise errors.ValueTooLong(
                 f"Value of '{name}' exceeds {MAX_TEXT_LENGTH} characters.", attribute=name, limit=MAX_TEXT_LENGTH
@@ -75,7 +90,14 @@ def check_text_lengths(cmd: EditCase) -> None:
 
 
 def check_comments(comments: tuple[str, ...]) -> None:
-    """Rule 6 for Thalamus comments: each holds text, at most 1024 characters."""
+    """Rule 6 for Thalamus comments: each holds text, at most 1024 characters;
+    and one request adds at most 100 of them, so no request grows a case by
+    more than about 100 KB."""
+    if len(comments) > MAX_COMMENTS_PER_REQUEST:
+        raise errors.TooManyComments(
+            f"At most {MAX_COMMENTS_PER_REQUEST} comments may be added in one request, not {len(comments)}.",
+            attribute="comments", limit=MAX_COMMENTS_PER_REQUEST,
+        )
     for index, text in enumerate(comments):
         name = f"comments[{index}].description"
         if len(text) > MAX_TEXT_LENGTH:
@@ -241,12 +263,14 @@ def decide_custom_attributes(
         if raw == "":
             to_remove.append(definition.id)
             continue
-        check_custom_value(definition, raw)
-        to_set[definition.id] = parse_field_value(definition, raw)
+        to_set[definition.id] = custom_attribute_value(definition, raw)
     return to_set, tuple(to_remove)
 
 
-def check_custom_value(definition: FieldDefinition, raw: str) -> None:
+def custom_attribute_value(definition: FieldDefinition, raw: str) -> Any:
+    """Rule 10 for one value: in its enumeration when it has one; a text of at
+    most 1024 allowed characters; else a value of its type that the store
+    gives back unchanged. The typed value to store."""
     attribute = f"customAttributes.{definition.name}"
     if definition.allowed_values is not None:
         if raw not in definition.allowed_values:
@@ -255,17 +279,14 @@ def check_custom_value(definition: FieldDefinition, raw: str) -> None:
                 f"Expected one of: {', '.join(definition.allowed_values)}.",
                 attribute=attribute, value=raw, expected=definition.allowed_values,
             )
-        return
+        return parse_field_value(definition, raw, attribute)
+    value = parse_field_value(definition, raw, attribute)
     if definition.data_type == "string" and not _ALLOWED_CUSTOM_CHARACTERS.fullmatch(raw):
         raise errors.CustomAttributeCharacters(
             f"Value of custom attribute '{definition.name}' contains characters that are not allowed.",
             attribute=attribute,
         )
-    if parse_field_value(definition, raw) is None:
-        raise errors.InvalidValue(
-            f"Invalid value '{raw}' for '{definition.name}': expected {definition.data_type}.",
-            attribute=attribute,
-        )
+    return value
 
 
 def decide_classification(
@@ -314,14 +335,20 @@ def decide_case_data(case_data: dict[str, Any] | _Unset, fields: tuple[FieldDefi
             raise errors.InvalidCaseField(
                 f"Field '{definition.name}' of the case type is missing from caseData.", field=definition.name
             )
-        value = case_data[definition.name]
-        if not python_type_matches(definition, value):
-            raise errors.InvalidCaseField(
-                f"Field '{definition.name}' expects a value of type {definition.data_type}.",
-                field=definition.name,
-            )
-        values[definition.id] = value
+        values[definition.id] = case_field_value(definition, case_data[definition.name])
     return values
+
+
+def case_field_value(definition: FieldDefinition, value: Any) -> Any:
+    """One caseData value, as it is stored. A text over the limit is TooLong,
+    like every text; any other misfit is the field's invalidCaseField."""
+    try:
+        return field_value_from_json(definition, value, f"caseData.{definition.name}")
+    except errors.ValueTooLong:
+        raise
+    except errors.InvalidValue as refused:
+        expected = refused.facts.get("expected", f"a value of type {definition.data_type}")
+        raise errors.InvalidCaseField(f"Field '{definition.name}' expects {expected}.", field=definition.name) from None
 
 
 def decide_status(status_name: str | _Unset, found: NamedRef | None, *, was_open: bool) -> tuple[dict, bool]:

@@ -25,16 +25,22 @@ class NothingToChange(DomainError):
     """Rule 3: at least one attribute besides id and lastModified is given."""
 
 
-class ValueTooLong(DomainError):
-    """Rule 6: subject, description, solution and comments hold 1024 characters at most."""
+class InvalidValue(DomainError):
+    """A value of the right shape that no rule can accept (a malformed number, a
+    number or date-time the service cannot store and print back, a case linked
+    and unlinked at once). Its subclasses name more specific causes."""
+
+
+class ValueTooLong(InvalidValue):
+    """Rule 6: subject, description, solution, comments and custom text values hold 1024 characters at most."""
+
+
+class TooManyComments(DomainError):
+    """One request adds at most 100 comments, so no request can grow a case without bound."""
 
 
 class InvalidEnumValue(DomainError):
     """Rule 7 (and enumerated custom attributes): a value outside its enumeration."""
-
-
-class InvalidValue(DomainError):
-    """A value of the right shape that no rule can accept (a malformed number, a case linked and unlinked at once)."""
 
 
 class TooManyCaseIds(DomainError):
@@ -161,7 +167,7 @@ class UnknownResolutionName(DomainError):
     """A resolution name that is not configured."""
 
 
-class InvalidCaseField(DomainError):
+class InvalidCaseField(InvalidValue):
     """Thalamus: caseData holds every field of the type, each of its data type, and no other."""
 
 

@@ -11,6 +11,11 @@ SEVERITIES = ("urgent", "high", "medium", "low")
 MAX_TEXT_LENGTH = 1024
 MAX_RELATED_CASES = 75
 MAX_CASES_PER_READ = 75
+# Comments only ever grow: one request adds at most this many, and a case read
+# (Thalamus, the only API that shows comments) shows this many of the newest,
+# with the total, so no answer grows with the case's history.
+MAX_COMMENTS_PER_REQUEST = 100
+COMMENTS_SHOWN = 100
 
 # The actions a user may hold, and the permissions a user holds on another
 # user: the names the rules check (casemgr.domain.permissions), and so the

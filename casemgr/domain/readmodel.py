@@ -54,7 +54,9 @@ class CaseView:
     type_name: str | None
     resolution_name: str | None
     custom_values: tuple[CustomValue, ...] = ()
+    # The newest comments the read asked for (oldest first), and how many the case holds.
     comments: tuple[Comment, ...] = field(default_factory=tuple)
+    comment_count: int = 0
 
     @property
     def custom_attributes(self) -> tuple[CustomValue, ...]:

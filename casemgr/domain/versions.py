@@ -28,5 +28,5 @@ def etag_for(case_id: int, last_modified: datetime) -> str:
 
 def format_timestamp(value: datetime) -> str:
     """The one text form of a moment: YYYY-MM-DDTHH:MM:SS.sssZ (UTC)."""
-    value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat pads the year to four digits (strftime's %Y prints year 999 as "999").
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"

@@ -48,9 +48,11 @@ class CaseService:
     def __init__(self, authenticator: Authenticator):
         self._auth = authenticator
 
-    def edit_case(self, credentials: Credentials, cmd: EditCase, *, answer_with_view: bool = False) -> EditResult:
-        """``answer_with_view``: the case as written comes back too, read in
-        the round trip that commits."""
+    def edit_case(self, credentials: Credentials, cmd: EditCase, *, answer_with_view: bool = False,
+                  newest_comments: int = 0) -> EditResult:
+        """``answer_with_view``: the case as written comes back too (with its
+        ``newest_comments`` newest comments), read in the round trip that
+        commits."""
         with self._auth.checked_first(credentials):
             edit.check_request(cmd)
         # Batched: BEGIN, the credential check, the locks and the facts go in
@@ -63,7 +65,7 @@ class CaseService:
                 try:
                     result = _apply_edit(uow, actor_of, cmd)
                     # Read in the message that commits: no second transaction.
-                    view = uow.cases.queue_case_view(cmd.case_id) if answer_with_view else None
+                    view = uow.cases.queue_case_view(cmd.case_id, newest_comments) if answer_with_view else None
                 except errors.DomainError as refused:
                     # Nothing of the case was written: commit the session's
                     # use, so a refused edit keeps its session alive like any
@@ -91,17 +93,19 @@ class CaseService:
                 for case_id in sorted(set(case_ids))
             ]
 
-    def read_cases(self, credentials: Credentials, case_ids: list[int]) -> CasesRead:
-        """The cases among ``case_ids`` that exist and the actor may see: the
-        credential check and the read in one message to the database."""
+    def read_cases(self, credentials: Credentials, case_ids: list[int], newest_comments: int = 0) -> CasesRead:
+        """The cases among ``case_ids`` that exist and the actor may see, each
+        with its ``newest_comments`` newest comments (a read that shows no
+        comment loads none, however many a case holds): the credential check
+        and the read in one message to the database."""
         self._refuse_too_many(credentials, case_ids, "read")
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            views = uow.cases.case_views(list(dict.fromkeys(case_ids)))
+            views = uow.cases.case_views(list(dict.fromkeys(case_ids)), newest_comments)
             actor = actor_of()
         return CasesRead(actor, [v for v in views if _may_read(actor, v)])
 
-    def read_case(self, credentials: Credentials, case_id: int) -> CasesRead:
-        read = self.read_cases(credentials, [case_id])
+    def read_case(self, credentials: Credentials, case_id: int, newest_comments: int = 0) -> CasesRead:
+        read = self.read_cases(credentials, [case_id], newest_comments)
         if not read.cases:
             raise errors.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
         return read

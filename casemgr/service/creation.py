@@ -16,9 +16,10 @@ class CaseCreationService:
     def __init__(self, authenticator: Authenticator):
         self._auth = authenticator
 
-    def create_case(self, credentials: Credentials, cmd: CreateCase) -> EditResult:
+    def create_case(self, credentials: Credentials, cmd: CreateCase, newest_comments: int = 0) -> EditResult:
         """A new case; the result names its id and first lastModified, and
-        carries the case as created."""
+        carries the case as created (with its ``newest_comments`` newest
+        comments)."""
         with self._auth.checked_first(credentials):
             create.check_request(cmd)
         with self._auth.unit_of_work(credentials, batched=True) as (uow, actor_of):
@@ -26,7 +27,7 @@ class CaseCreationService:
             actor = actor_of()
             new_case = create.decide_create(cmd, actor, facts)
             case_id, last_modified = uow.thalamus.insert_case(new_case, actor, cmd.api)
-            view = uow.cases.queue_case_view(case_id)
+            view = uow.cases.queue_case_view(case_id, newest_comments)
         return EditResult(case_id, last_modified, actor, view())
 
     def categories(self, credentials: Credentials) -> list[CategoryView]:

@@ -64,7 +64,8 @@ def test_the_custom_attribute_definitions_are_listed(v12):
                               headers=v12.headers("frank"))
     assert response.status_code == 200
     listed = {a["attribName"]: a for a in response.get_json()["customAttribute"]}
-    assert set(listed) == {"customer_rating", "region", "note"}
+    assert set(listed) == {"customer_rating", "region", "note", "amount", "visited", "vip"}
+    assert listed["amount"]["attribType"] == "decimal"
     assert listed["region"]["attribValues"] == {"attribValue": [{"value": "north"}, {"value": "south"}]}
 
 

@@ -46,7 +46,7 @@ def test_the_seed_example_body_answers_201_with_the_context_and_the_updated_case
         "context": FRANK_CONTEXT,
         "case": {
             "id": 1013, "categoryCode": "Case6534", "categoryName": "Case 6534", "typeCode": "Casetype6534",
-            "status": "Created", "resolution": "Resolved", "comments": [],
+            "status": "Created", "resolution": "Resolved", "comments": [], "commentCount": 0,
             "caseData": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500},
         },
     }
@@ -112,7 +112,8 @@ def test_reading_a_case_answers_its_object_and_etag(v4):
     assert response.status_code == 200
     assert response.get_json()["case"] == {
         "id": 1008, "categoryCode": "Reclamo", "categoryName": "Reclamo", "typeCode": "Telefonico",
-        "status": "In Progress", "resolution": None, "comments": [], "caseData": {"Linea": "555-0100"},
+        "status": "In Progress", "resolution": None, "comments": [], "commentCount": 0,
+        "caseData": {"Linea": "555-0100"},
     }
     assert response.headers["ETag"].startswith('"1008-')
 

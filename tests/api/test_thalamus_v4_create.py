@@ -38,6 +38,7 @@ def test_an_operator_creates_a_case_in_its_home_department_visible_through_get(v
         "status": "Open", "resolution": "Unresolved",
         "comments": [{"id": case["comments"][0]["id"], "caseInstanceId": case["id"],
                       "description": "Opened from the web form"}],
+        "commentCount": 1,
         "caseData": {"Boolean6534": False, "Decimal6534": 0.5, "Number6534": 7},
     }
     read = v4.read(case["id"])

@@ -41,7 +41,12 @@ class EgainRelatedCases(Schema):
 
 
 class EgainAttribValue(Schema):
-    value = fields.String(required=True)
+    value = fields.String(required=True, metadata={
+        "maxLength": MAX_TEXT_LENGTH,
+        "description": "The value as text, of the attribute's type: a text of allowed characters; an integer "
+                       "of at most 64 bits in ASCII digits (an optional leading minus); a decimal that a "
+                       "double holds exactly (at most 17 significant digits, within ±1.8e308: it reads back "
+                       "as sent); true or false; a date as YYYY-MM-DD. \"\" removes the value."})
 
 
 class EgainAttribValues(Schema):
@@ -62,7 +67,8 @@ class EgainCaseEditFields(Schema):
 
     id = fields.String(required=True, metadata={"description": "Case ID.", "example": "1013", **_ATTRIBUTE})
     dueDate = fields.String(metadata={
-        "description": "A future date-time (ISO-8601); \"\" removes the due date.",
+        "description": "A future date-time (ISO-8601), at most 9999-12-31T23:59:59.999Z once in UTC; "
+                       "\"\" removes the due date.",
         "example": "2030-11-30T18:30:00.000Z"})
     owner = fields.Nested(EgainOwner)
     severity = fields.Nested(EgainSeverity)

@@ -36,6 +36,7 @@ def case_object(view: CaseView) -> dict:
         "status": view.status_name,
         "resolution": view.resolution_name,
         "comments": [{"id": c.id, "caseInstanceId": view.id, "description": c.description} for c in view.comments],
+        "commentCount": view.comment_count,
         "caseData": view.case_data,
     }
 

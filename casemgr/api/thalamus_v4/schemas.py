@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from casemgr.domain.model import MAX_TEXT_LENGTH
+from casemgr.domain.model import COMMENTS_SHOWN, MAX_COMMENTS_PER_REQUEST, MAX_TEXT_LENGTH
 
 
 class ThalamusSignin(Schema):
@@ -32,11 +32,16 @@ class ThalamusCaseBody(Schema):
     typeCode = fields.String(allow_none=True, metadata={"description": "Mandatory.", "example": "Casetype6534"})
     status = fields.String(metadata={"description": "A configured status name.", "example": "In Progress"})
     resolution = fields.String(metadata={"description": "A configured resolution name.", "example": "Resolved"})
-    comments = fields.List(fields.Nested(ThalamusNewComment), metadata={"description": "Comments to append."})
+    comments = fields.List(fields.Nested(ThalamusNewComment), metadata={
+        "description": f"Comments to append: at most {MAX_COMMENTS_PER_REQUEST} in one request "
+                       f"(else 400 comments: LimitExceeded), each of 1 to {MAX_TEXT_LENGTH} characters.",
+        "maxItems": MAX_COMMENTS_PER_REQUEST})
     caseData = fields.Dict(
         keys=fields.String(), values=fields.Raw(allow_none=True),
-        metadata={"description": "When given, every field of the type, each a value of the field's data type "
-                                 "(boolean, number, decimal, string, or date as a string).",
+        metadata={"description": "When given, every field of the type, each a value of the field's data type: "
+                                 "a number a 64-bit integer holds; a decimal a double holds exactly (at most 17 "
+                                 "significant digits, within ±1.8e308: it reads back as sent); a text of at most "
+                                 f"{MAX_TEXT_LENGTH} characters; a date as YYYY-MM-DD.",
                   "example": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
     )
 
@@ -67,7 +72,13 @@ class ThalamusCase(Schema):
     typeCode = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "The status name."})
     resolution = fields.String(allow_none=True, metadata={"description": "The resolution name."})
-    comments = fields.List(fields.Nested(ThalamusComment))
+    comments = fields.List(fields.Nested(ThalamusComment), metadata={
+        "description": f"The case's newest {COMMENTS_SHOWN} comments, oldest first: comments only grow, so an "
+                       "answer shows a window of them, never the whole history. commentCount tells how many "
+                       "the case holds.",
+        "maxItems": COMMENTS_SHOWN})
+    commentCount = fields.Integer(metadata={
+        "description": "How many comments the case holds, shown or not.", "example": 1})
     caseData = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
         "description": "The values of the case type's fields, each of the field's data type, or null."})
 

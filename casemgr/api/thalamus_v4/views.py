@@ -21,6 +21,7 @@ from casemgr.api.thalamus_v4.schemas import (
 )
 from casemgr.domain import errors as domain
 from casemgr.service.auth import PRINCIPAL_KINDS
+from casemgr.domain.model import COMMENTS_SHOWN, MAX_COMMENTS_PER_REQUEST
 
 API = auth.API
 
@@ -45,6 +46,7 @@ _CASE_EXAMPLE = {
     "case": {"id": 1013, "categoryCode": "Case6534", "categoryName": "Case 6534", "typeCode": "Casetype6534",
              "status": "In Progress", "resolution": "Resolved",
              "comments": [{"id": 1, "caseInstanceId": 1013, "description": "Called the customer back"}],
+             "commentCount": 1,
              "caseData": {"Boolean6534": True, "Decimal6534": 2.2, "Number6534": 2500}},
 }
 _ETAG = apidoc.etag_header("The case's version")
@@ -165,7 +167,7 @@ class Cases(MethodView):
     def post(self):
         with credentials.checked_first(g.credentials):
             cmd = commands.create_command(load_json(ThalamusCaseBody()), api=API)
-        result = services().creation.create_case(g.credentials, cmd)
+        result = services().creation.create_case(g.credentials, cmd, newest_comments=COMMENTS_SHOWN)
         return case_response(result.actor, result.view)
 
 
@@ -173,14 +175,16 @@ class Cases(MethodView):
 class Case(MethodView):
     @document_call(operationId="getCase", summary="Read a case",
                    description="A case the principal may see: a party its own cases, an operator the cases "
-                               "of its departments. Anything else is invalidId.",
+                               "of its departments. Anything else is invalidId. It shows the case's newest "
+                               f"{COMMENTS_SHOWN} comments and, in commentCount, how many it holds.",
                    parameters=[_CASE_ID])
     @blp.response(200, ThalamusCaseResponse, description="The case; ETag holds its version.",
                   example=_CASE_EXAMPLE, headers=_ETAG)
     def get(self, caseInstanceId: str):
         with credentials.checked_first(g.credentials):
             case_id = parse_case_id(caseInstanceId)
-        read = services().cases.read_case(g.credentials, case_id)
+        # Every v4 answer shows the newest comments only: none grows with the case's history.
+        read = services().cases.read_case(g.credentials, case_id, newest_comments=COMMENTS_SHOWN)
         return case_response(read.actor, read.cases[0])
 
     @document_call(
@@ -188,7 +192,9 @@ class Case(MethodView):
         operationId="updateCase",
         summary="Update a case",
         description="Changes category and type (mandatory), status and resolution by name, appends comments "
-                    "and, when caseData is given, sets every field of the type. A status whose "
+                    f"(at most {MAX_COMMENTS_PER_REQUEST} per request) and, when caseData is given, sets every "
+                    "field of the type. The answer shows the newest "
+                    f"{COMMENTS_SHOWN} comments and commentCount. A status whose "
                     "state is closed sets lastClosed. A case the principal may not see or edit is "
                     "invalidId, like an unknown one. If-Match with the case's ETag makes the update "
                     "conditional (412 when the case changed since).",
@@ -207,5 +213,6 @@ class Case(MethodView):
                 api=API, if_match=request.headers.get("If-Match"),
             )
         # The ETag comes with the body it versions, read in the edit's own transaction.
-        result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True)
+        result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True,
+                                               newest_comments=COMMENTS_SHOWN)
         return case_response(result.actor, result.view)

@@ -67,3 +67,5 @@ def read_document(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise LoadError([(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")]) from exc
+    except (ValueError, OverflowError) as exc:  # a value YAML cannot build: 5,000 digits, February 30
+        raise LoadError([(str(path), f"holds a value that cannot be read: {exc}")]) from exc

@@ -10,10 +10,10 @@ from casemgr.db.loader.checkers import _describe, _id
 from casemgr.db.loader.plan import _PlannedCase
 from casemgr.db.loader.shapes import _CASE
 from casemgr.db.loader.validator import _Validator
-from casemgr.domain.edit import check_custom_value
-from casemgr.domain.errors import DomainError
+from casemgr.domain.edit import custom_attribute_value
+from casemgr.domain.errors import DomainError, InvalidValue
 from casemgr.domain.model import MAX_RELATED_CASES
-from casemgr.domain.values import parse_field_value, python_type_matches
+from casemgr.domain.values import field_value_from_json
 
 
 def _check_cases(v: _Validator, items: Any) -> None:
@@ -95,11 +95,10 @@ def _custom_attribute_value(v: _Validator, path: str, name: Any, raw: Any) -> An
     if raw == "":
         return None
     try:
-        check_custom_value(definition, raw)
+        return custom_attribute_value(definition, raw)
     except DomainError as exc:
         v.add(path, exc.message)
         return None
-    return parse_field_value(definition, raw)
 
 
 def _case_data(v: _Validator, path: str, entry: dict) -> dict[str, Any]:
@@ -116,10 +115,10 @@ def _case_data(v: _Validator, path: str, entry: dict) -> dict[str, Any]:
             continue
         if isinstance(value, date) and not isinstance(value, datetime):
             value = value.isoformat()  # YAML reads a bare day as a date
-        if python_type_matches(fields[name], value):
-            data[name] = value
-        else:
-            v.add(f"{path}.caseData.{name}", f"expected a value of type {fields[name].data_type}, got {value!r}")
+        try:
+            data[name] = field_value_from_json(fields[name], value)
+        except InvalidValue as exc:
+            v.add(f"{path}.caseData.{name}", exc.message)
     for name in fields:
         if name not in entry["caseData"]:
             v.add(f"{path}.caseData.{name}", "is required: caseData must hold every field of the type")

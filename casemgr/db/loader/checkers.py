@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Callable
 
+from casemgr.domain.errors import InvalidValue
 from casemgr.domain.model import MAX_TEXT_LENGTH
+from casemgr.domain.values import checked_moment, parse_moment
 
 
 class _Invalid(ValueError):
@@ -86,15 +88,13 @@ def _mapping(value: Any) -> dict:
 def _timestamp(value: Any) -> datetime:
     """ISO-8601 text, or what YAML made of it (a datetime, or a date for a bare
     day); without an offset it is UTC."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise _Invalid(f"{value!r} is not an ISO-8601 date-time") from None
-    else:
-        raise _Invalid(f"expected an ISO-8601 date-time, got {_describe(value)}")
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    try:  # the rule of every date-time the APIs take: one the service can store and print
+        if isinstance(value, str):
+            return parse_moment(value, "dueDate")
+        if isinstance(value, datetime):
+            return checked_moment(value, "dueDate")
+        if isinstance(value, date):
+            return checked_moment(datetime(value.year, value.month, value.day), "dueDate")
+    except InvalidValue as exc:
+        raise _Invalid(exc.message) from None
+    raise _Invalid(f"expected an ISO-8601 date-time, got {_describe(value)}")

@@ -10,6 +10,7 @@ from casemgr.db.loader.shapes import (
     _CATEGORY, _CUSTOM_ATTRIBUTE, _FIELD, _OAUTH_CLIENT, _STATUS, _TOUCHPOINT, _TYPE, DEFAULT_OAUTH_SCOPES,
 )
 from casemgr.db.loader.validator import _distinct, _Validator
+from casemgr.domain.errors import InvalidValue
 from casemgr.domain.model import FieldDefinition
 from casemgr.domain.values import parse_field_value
 from casemgr.service.credentials import hash_secret
@@ -32,8 +33,10 @@ def _check_custom_attributes(v: _Validator, items: Any) -> None:
 
 
 def _parses(v: _Validator, path: str, definition: FieldDefinition, raw: str) -> bool:
-    if parse_field_value(definition, raw) is None:
-        v.add(path, f"{raw!r} is not a value of type {definition.data_type}")
+    try:
+        parse_field_value(definition, raw)
+    except InvalidValue as exc:
+        v.add(path, exc.message)
         return False
     return True
 
