@@ -227,6 +227,15 @@ def request_body(schema, json_examples: dict | None = None, xml_example: str | N
     }}
 
 
+CASE_ID_PARAMETER = {"in": "path", "name": "case_id", "required": True, "schema": {"type": "string"},
+                     "description": "The case's id.", "example": "1001"}
+
+HISTORY_DESCRIPTION = (
+    "Who changed what in the case, and through which API (v12, v3, v4, or a load), newest first: one "
+    "entry per change, with each changed field's old and new value, in one vocabulary for every API. "
+    "Paged as eGain pages: $pagenum from 1, $pagesize 25 unless given, at most 75."
+)
+
 CASE_IDS_PARAMETER = {
     "in": "path", "name": "case_ids", "required": True, "example": "1013,1001",
     "schema": {"type": "string", "pattern": r"^\s*[0-9]+\s*(,\s*[0-9]+\s*)*$"},
