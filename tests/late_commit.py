@@ -13,12 +13,18 @@ from casemgr.db.statements import Statements
 from casemgr.domain.versions import next_last_modified
 
 
-def open_edit(conninfo: str, case_id: int, subject: str, user_id: int = 1001) -> tuple[psycopg.Connection, int]:
+def connect(conninfo: str) -> psycopg.Connection:
+    return psycopg.connect(conninfo, options="-c TimeZone=UTC", prepare_threshold=None)
+
+
+def open_edit(conninfo: str, case_id: int, subject: str, user_id: int = 1001,
+              conn: psycopg.Connection | None = None) -> tuple[psycopg.Connection, int]:
     """Writes an edit of the case's subject and its history entry, as the
-    v12 edit does, in a transaction left open: the connection (commit or
-    close it) and the history entry's id. The entry's id and its
-    transaction's xid are taken now, before whatever commits meanwhile."""
-    conn = psycopg.connect(conninfo, options="-c TimeZone=UTC", prepare_threshold=None)
+    v12 edit does, in a transaction left open (on ``conn`` when given): the
+    connection (commit or close it) and the history entry's id. The entry's
+    id and its transaction's xid are taken now, before whatever commits
+    meanwhile."""
+    conn = conn or connect(conninfo)
     statements = Statements(conn)
     statements.queue("lock_cases", {"ids": [case_id]})
     row = statements.one("get_case_edit_facts", {"case_id": case_id})

@@ -4,6 +4,7 @@ may read; a cursor the feed never handed out is refused."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from casemgr.domain.history import FeedPosition
 from casemgr.service.feed import encode_cursor
 from tests.api.clients import EgainV3Client, EgainV12Client
 from tests.api.thalamus_v4_client import ThalamusV4Client
-from tests.late_commit import open_edit
+from tests.late_commit import connect, open_edit
 
 FEED = "/core/casemgr/v3/changes"
 SERVICE_CASES = {1001, 1002, 1003, 1007, 1008, 1013}  # frank's department
@@ -98,6 +99,32 @@ def test_a_change_that_commits_late_is_not_passed_over(client, db, db_url):
     new = follower.catch_up(expected=len(follower.seen) + 2)
     assert [(c["caseId"], c["fields"]) for c in new] == [("1003", ["subject"]), ("1001", ["subject"])]
     assert follower.poll() == []
+
+
+def test_a_case_changed_by_a_transaction_with_a_smaller_xid_comes_out_in_commit_order(client, db, db_url):
+    """The second edit's transaction takes its xid first, then waits for the
+    case, which the first edit holds: it commits second, with the smaller
+    xid. The feed gives the case's changes in the order they were committed."""
+    follower = Follower(client)
+    follower.catch_up(expected=9)
+    second = connect(db_url)
+    second.execute("SELECT pg_current_xact_id()")  # its xid, before the first edit's
+    first, first_entry = open_edit(db_url, 1013, "first")
+    waiting = threading.Thread(target=open_edit, args=(db_url, 1013, "second"), kwargs={"conn": second})
+    waiting.start()
+    first.commit()
+    waiting.join()
+    second.commit()
+    for conn in (first, second):
+        conn.close()
+    (first_xid, second_xid), = db.execute(
+        "SELECT min(xid::text::bigint) FILTER (WHERE id = %s), min(xid::text::bigint) FILTER (WHERE id > %s)"
+        " FROM case_history WHERE case_id = 1013", (first_entry, first_entry)).fetchall()
+    assert second_xid < first_xid
+    new = follower.catch_up(expected=11)
+    assert [c["caseId"] for c in new] == ["1013", "1013"]
+    assert new[0]["lastModified"] < new[1]["lastModified"]
+    assert db.execute("SELECT subject FROM support_case WHERE id = 1013").fetchone()[0] == "second"
 
 
 def test_a_user_token_follows_the_cases_of_the_users_departments_and_a_client_token_every_case(client, db):
