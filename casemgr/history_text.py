@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casemgr.domain.history import COMMENTS, RELATED_CASES, Author, HistoryChange, HistoryEntry
+from casemgr.domain.history import COMMENTS, LOAD, RELATED_CASES, HistoryChange, HistoryEntry
 from casemgr.domain.versions import format_timestamp
 
 _LONGEST_VALUE = 60
@@ -13,7 +13,7 @@ def history_text(case_id: int, entries: tuple[HistoryEntry, ...]) -> str:
     lines = [f"Case {case_id}: {count} change{'' if count == 1 else 's'}, newest first"]
     for entry in entries:
         lines.append("")
-        lines.append(f"{_when(entry)}  {_who(entry.author)}  via {entry.api}")
+        lines.append(f"{_when(entry)}  {_who(entry)}")
         width = max((len(c.field) for c in entry.changes), default=0)
         lines.extend(f"    {c.field.ljust(width)}  {_what(c)}" for c in entry.changes)
     return "\n".join(lines)
@@ -24,10 +24,12 @@ def _when(entry: HistoryEntry) -> str:
     return format_timestamp(entry.date).replace("T", " ").replace("Z", " UTC")
 
 
-def _who(author: Author | None) -> str:
+def _who(entry: HistoryEntry) -> str:
+    author = entry.author
     if author is None:
-        return "(load)"
-    return f"{author.name} ({author.kind} {author.id})" if author.name != author.id else f"{author.kind} {author.id}"
+        return "by a load (casemgr load)" if entry.api == LOAD else f"via {entry.api}"
+    name = f"{author.name} ({author.kind} {author.id})" if author.name != author.id else f"{author.kind} {author.id}"
+    return f"{name}  via {entry.api}"
 
 
 def _what(change: HistoryChange) -> str:
