@@ -8,7 +8,15 @@ from flask import request
 from casemgr.api import errors
 from casemgr.api.wire import format_datetime
 from casemgr.domain.errors import StaleCase
-from casemgr.domain.history import Author, FeedChange, HistoryEntry, HistoryPage, PageRequest, page_request
+from casemgr.domain.history import (
+    Author,
+    FeedChange,
+    FeedPosition,
+    HistoryEntry,
+    HistoryPage,
+    PageRequest,
+    page_request,
+)
 from casemgr.service.feed import DEFAULT_LIMIT, FeedPage, check_limit, decode_cursor, encode_cursor
 
 PAGE_NUMBER = "$pagenum"
@@ -74,7 +82,7 @@ def conflict_summary(exc: StaleCase) -> tuple[str, str] | None:
 
 # -- the change feed -------------------------------------------------------------
 
-def requested_feed() -> tuple:
+def requested_feed() -> tuple[FeedPosition | None, int]:
     """``after`` (a cursor, or None for the beginning) and ``limit``."""
     after = request.args.get("after")
     limit = _whole_number("limit")

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+import psycopg
+
 from casemgr.db.jsonvalues import parse_timestamp
 from casemgr.db.repositories import NamedQueries
+from casemgr.db.statements import Statements
 from casemgr.domain import history
 from casemgr.domain.history import (
     Author,
@@ -112,10 +115,6 @@ def feed_change_from_json(row: dict) -> FeedChange:
 def read_case_history(conninfo: str, case_id: int) -> StoredHistory:
     """Every entry of a case, newest first, for someone with the database
     itself in hand (the ``casemgr history`` command): no credentials, no paging."""
-    import psycopg
-
-    from casemgr.db.statements import Statements
-
     with psycopg.connect(conninfo, autocommit=True, options="-c TimeZone=UTC", prepare_threshold=None) as conn:
         # LIMIT NULL is no limit.
         return PgHistoryRepository(Statements(conn)).queue_case_history(case_id, None, 0)()

@@ -323,9 +323,9 @@ SELECT row_to_json(f) AS case_row FROM case_facts f WHERE f.id = ANY(%(ids)s::bi
 SELECT id, name, case_type_id FROM custom_field
 
 -- name: insert_load_history
--- One entry for each case a load created or changed: no author, api "load".
+-- One entry for each case a load created or changed, with no author.
 INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, changes)
-SELECT e.case_id, e.last_modified, e.previous_last_modified, 'load', e.changes
+SELECT e.case_id, e.last_modified, e.previous_last_modified, %(api)s, e.changes
 FROM jsonb_to_recordset(%(entries)s::jsonb)
      AS e(case_id bigint, last_modified timestamptz, previous_last_modified timestamptz, changes jsonb)
 ORDER BY e.case_id

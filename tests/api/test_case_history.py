@@ -191,3 +191,11 @@ def test_the_xml_history_says_what_the_json_history_says(client, api):
         assert shown.get("user") == entry["user"]
         # XML has no null: an empty value is left out.
         assert shown["changes"] == [{k: v for k, v in c.items() if v is not None} for c in entry["changes"]]
+
+
+def test_v12_serves_the_history_under_the_system_context_root_too(client):
+    v12 = EgainV12Client(client)
+    plain = client.get("/ws/v12/interaction/case/1013/history", headers=v12.headers("frank"))
+    system = client.get("/system/ws/v12/interaction/case/1013/history", headers=v12.headers("frank"))
+    assert system.status_code == 200
+    assert system.get_json() == plain.get_json()

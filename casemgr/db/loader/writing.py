@@ -128,4 +128,4 @@ def _record_history(conn: psycopg.Connection, before: dict[int, CaseState], touc
             entries.append({"case_id": case_id, "last_modified": after.last_modified,
                             "previous_last_modified": previous.last_modified if previous else None,
                             "changes": [change_to_json(c) for c in changes]})
-    _run(conn, "insert_load_history", {"entries": to_jsonb(entries)}, "cases")
+    _run(conn, "insert_load_history", {"api": history.LOAD, "entries": to_jsonb(entries)}, "cases")
