@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     from casemgr.api.system_root import SystemContextRoot
     from casemgr.service.cases import CaseService
     from casemgr.service.creation import CaseCreationService
+    from casemgr.service.feed import ChangeFeed
+    from casemgr.service.history import HistoryService
 
     settings = settings or Settings.from_env()
     # No static folder: the explorer serves its own files (casemgr.api.explorer).
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         sessions=auth.sessions,
         tokens=auth.tokens,
         creation=CaseCreationService(auth.authenticator),
+        history=HistoryService(auth.authenticator),
+        feed=ChangeFeed(auth.authenticator),
         auth=auth.authenticator,
         tags=auth.tags,
         trusted_proxies=parse_networks(settings.trusted_proxies),

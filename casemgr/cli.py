@@ -1,4 +1,4 @@
-"""casemgr serve | load | db upgrade | openapi
+"""casemgr serve | load | history | db upgrade | openapi
 
 Without CASEMGR_DATABASE_URL every command uses the embedded Postgres, whose
 data stays under CASEMGR_DATA_DIR (a per-user data directory by default), so a
@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path, help="the YAML file to load")
     load.set_defaults(run=_load)
 
+    history = commands.add_parser(
+        "history", help="print a case's history, newest first",
+        description="Prints who changed what in a case, and through which API (v12, v3, v4) or load, newest "
+                    "first: every change of the case, read from the database itself (no credentials).",
+    )
+    history.add_argument("case_id", type=int, metavar="CASE_ID", help="the case's id")
+    history.set_defaults(run=_history)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -106,6 +114,21 @@ def _load(args, settings: Settings) -> int:
     migrate.upgrade(url)
     counts = load_file(url, args.file)
     print("loaded " + ", ".join(f"{n} {section}" for section, n in counts.items()))
+    return 0
+
+
+def _history(args, settings: Settings) -> int:
+    from casemgr.db import migrate
+    from casemgr.db.history_repository import read_case_history
+    from casemgr.history_text import history_text
+
+    url = database_url(settings)
+    migrate.upgrade(url)
+    found = read_case_history(url, args.case_id)
+    if found.case is None:
+        print(f"casemgr: case {args.case_id} does not exist", file=sys.stderr)
+        return 1
+    print(history_text(args.case_id, found.entries))
     return 0
 
 

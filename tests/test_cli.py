@@ -57,3 +57,28 @@ def test_load_refuses_an_unknown_action_with_its_path_and_writes_nothing(empty_d
     assert "nothing was written" in err
     assert "users[0].actions[0]: 'Edit case' is not one of: Edit Case, Close Case, Manage Closed Case" in err
     assert table_contents(empty_db_url) == before
+
+
+def test_history_prints_a_cases_changes_newest_first_for_a_person(db_url, monkeypatch, capsys):
+    from tests.late_commit import open_edit
+
+    monkeypatch.setenv("CASEMGR_DATABASE_URL", db_url)
+    conn, _ = open_edit(db_url, 1013, "Phone replaced")
+    conn.commit()
+    conn.close()
+
+    assert cli.main(["history", "1013"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Case 1013: 2 changes, newest first"
+    edit_line = lines.index(next(line for line in lines if "frank (user 1001)  via v12" in line))
+    load_line = lines.index(next(line for line in lines if line.endswith("UTC  by a load (casemgr load)")))
+    assert edit_line < load_line
+    assert lines[edit_line + 1].split() == ["subject", "'Phone", "does", "not", "charge'", "→", "'Phone", "replaced'"]
+    assert ["relatedCases", "added", "1001"] in [line.split() for line in lines[load_line:]]
+
+
+def test_history_of_a_case_that_does_not_exist_says_so(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("CASEMGR_DATABASE_URL", db_url)
+    assert cli.main(["history", "9999"]) == 1
+    assert capsys.readouterr().err.strip() == "casemgr: case 9999 does not exist"

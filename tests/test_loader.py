@@ -165,6 +165,38 @@ def test_a_reload_bumps_last_modified_only_of_the_cases_it_changes(empty_db_url)
     assert after[2] > before[2] and after[3] > before[3] and after[4] > before[4]
 
 
+def test_a_load_records_each_case_it_creates_or_changes_in_the_history_and_a_reload_nothing(empty_db_url):
+    document = small_world([
+        {"id": 1, "department": "Service", "subject": "Unchanged"},
+        {"id": 2, "department": "Service", "subject": "Before"},
+        {"id": 3, "department": "Service", "subject": "Gets a relation"},
+        {"id": 4, "department": "Service", "subject": "Other end of the relation"},
+    ])
+    load(empty_db_url, document)
+    entries = "SELECT case_id, api, actor_user_id, changes FROM case_history ORDER BY id"
+    created = fetch(empty_db_url, entries)
+    assert [(case_id, api, actor) for case_id, api, actor, _ in created] == [
+        (1, "load", None), (2, "load", None), (3, "load", None), (4, "load", None)]
+    assert created[1][3][0] == {"field": "case", "old": None, "new": "created"}
+    assert {"field": "subject", "old": None, "new": "Before"} in created[1][3]
+
+    load(empty_db_url, document)
+    assert fetch(empty_db_url, entries) == created
+
+    document["cases"][1]["subject"] = "After"
+    document["cases"][2]["relatedCases"] = [4]
+    load(empty_db_url, document)
+    changed = fetch(empty_db_url, entries)[len(created):]
+    assert [(case_id, changes) for case_id, _, _, changes in changed] == [
+        (2, [{"field": "subject", "old": "Before", "new": "After"}]),
+        (3, [{"field": "relatedCases", "old": [], "new": [4]}]),
+        (4, [{"field": "relatedCases", "old": [], "new": [3]}]),
+    ]
+    # Each entry records the version it replaced: a conflict can tell what changed since.
+    assert fetch(empty_db_url, "SELECT count(*) FROM case_history h JOIN case_history p ON p.case_id = h.case_id"
+                               " AND p.last_modified = h.previous_last_modified WHERE h.api = 'load'") == [(3,)]
+
+
 def test_a_relation_is_stored_once_low_id_first_and_the_files_set_replaces_the_old_one(empty_db_url):
     document = small_world([
         {"id": 5, "department": "Service", "relatedCases": [1, 3]},

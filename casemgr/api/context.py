@@ -10,6 +10,8 @@ from casemgr.service.auth import Authenticator, SessionService
 from casemgr.service.cases import CaseService
 from casemgr.service.creation import CaseCreationService
 from casemgr.service.credentials import CredentialTags
+from casemgr.service.feed import ChangeFeed
+from casemgr.service.history import HistoryService
 from casemgr.service.tokens import TokenService
 
 
@@ -19,6 +21,8 @@ class Services:
     sessions: SessionService
     tokens: TokenService
     creation: CaseCreationService
+    history: HistoryService
+    feed: ChangeFeed
     auth: Authenticator
     tags: CredentialTags
     trusted_proxies: tuple  # ip networks whose X-Forwarded-For is believed

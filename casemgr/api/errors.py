@@ -139,6 +139,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     domain.UnknownResolutionName: E(400, "400-9025", "resolution", "InvalidName", "Unknown resolution name"),
     domain.InvalidCaseField: E(400, "400-9026", "caseData.{field}", "invalidCaseField", "caseData field missing, unknown or of the wrong type"),
     domain.TooManyComments: E(400, "400-9027", "comments", "LimitExceeded", "More than 100 comments in one request"),
+    domain.InvalidCursor: E(400, "400-9028", "after", "InvalidCursor", "Change feed cursor not handed out by the feed"),
     domain.AuthenticationRequired: E(401, "401-101", "token", "InvalidToken", "Session or token missing, invalid or expired"),
     domain.PrincipalRequired: E(401, "401-9002", "principal", "LoginRequired", "Thalamus: no operator or party login (cookie or HTTP Basic)"),
     domain.InvalidCredentials: E(401, "401-9001", "principal", "InvalidCredentials", "Wrong user name or password, or disabled user"),

@@ -54,6 +54,7 @@ USER_MESSAGES: dict[str, str] = {
     "400-9025": "The resolution is not known.",
     "400-9026": "The case data does not match the case type.",
     "400-9027": "At most 100 comments can be added at once.",
+    "400-9028": "The position to continue the list of changes from is not valid.",
     "401-101": "Your session has expired. Please log in again.",
     "401-9001": "The user name or the password is wrong.",
     "401-9002": "Please log in first.",

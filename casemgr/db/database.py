@@ -15,6 +15,7 @@ import psycopg
 import psycopg_pool
 
 from casemgr.config import Settings
+from casemgr.db.history_repository import PgHistoryRepository
 from casemgr.db.repositories import PgAuthRepository, PgCaseRepository
 from casemgr.db.statements import Statements
 from casemgr.db.thalamus_repository import PgThalamusRepository
@@ -30,6 +31,7 @@ class PgUnitOfWork:
         self.cases = PgCaseRepository(self.statements)
         self.auth = PgAuthRepository(self.statements)
         self.thalamus = PgThalamusRepository(self.statements)
+        self.history = PgHistoryRepository(self.statements)
 
 
 class Database:

@@ -93,24 +93,27 @@ class PgCaseRepository(NamedQueries):
         )
 
     def apply_update(self, update: CaseUpdate, actor: Actor, api: str) -> datetime:
-        actor_params = {"api": api, "actor_user_id": actor.user_id, "actor_customer_id": actor.customer_id,
-                        "actor_client_id": actor.client_id}
+        entry_params = {
+            "api": api, "actor_user_id": actor.user_id, "actor_customer_id": actor.customer_id,
+            "actor_client_id": actor.client_id, "case_id": update.case_id,
+            "changes": to_jsonb([change_to_json(c) for c in update.changes]),
+            "previous_last_modified": update.previous_last_modified,
+        }
+        only_case_row = update.writes_only_case_row()
         # Nothing is read back: the new lastModified is the one the domain
         # decided, and these statements travel with COMMIT. An error still
         # surfaces before the unit of work ends.
         self.statements.queue("apply_case_row_update", {
-            **actor_params,
-            "case_id": update.case_id,
-            "columns": columns_to_jsonb(update.columns),
-            "changes": to_jsonb([change_to_json(c) for c in update.changes]),
+            **entry_params, "columns": columns_to_jsonb(update.columns), "record_history": only_case_row,
         })
-        if not update.writes_only_case_row():
+        if not only_case_row:
             self.statements.queue("apply_related_changes", {
-                **actor_params,
-                "case_id": update.case_id,
+                **entry_params,
+                "last_modified": update.last_modified,
                 "last_modified_by": update.columns.get("last_modified_by"),
                 "other_ends": to_jsonb([
-                    {"case_id": o.case_id, "last_modified": o.last_modified, "change": change_to_json(o.change)}
+                    {"case_id": o.case_id, "last_modified": o.last_modified,
+                     "previous_last_modified": o.previous_last_modified, "change": change_to_json(o.change)}
                     for o in update.other_ends
                 ]),
                 "link": list(update.link),

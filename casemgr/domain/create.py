@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from casemgr.domain import edit, errors, permissions
+from casemgr.domain import edit, errors, history, permissions
 from casemgr.domain.model import (
     EDIT_CASE,
     UNSET,
@@ -99,7 +99,7 @@ def decide_create(cmd: CreateCase, actor: Actor, facts: CreationFacts) -> NewCas
         columns=columns,
         custom_values=case_data,
         comments=cmd.comments,
-        changes=creation_changes(columns, case_data, facts, cmd.comments),
+        changes=creation_changes(columns, case_data, facts),
     )
 
 
@@ -123,17 +123,13 @@ def initial_status(facts: CreationFacts) -> tuple[dict, bool]:
     return {"status_id": facts.initial_status.id}, facts.initial_status.state == "closed"
 
 
-def creation_changes(
-    columns: dict[str, Any], case_data: dict[int, Any], facts: CreationFacts, comments: tuple[str, ...]
-) -> tuple[FieldChange, ...]:
+def creation_changes(columns: dict[str, Any], case_data: dict[int, Any], facts: CreationFacts) -> tuple[FieldChange, ...]:
     """The history entry of a creation: "created", then every value the new
-    case starts with (old value None), as an edit records its changes."""
-    changes = [FieldChange("case", None, "created")]
-    for column, value in columns.items():
-        if value is not None:
-            changes.append(FieldChange(edit.history_name(column), None, value))
-    names = {d.id: d.name for d in facts.classification.fields} if facts.classification else {}
-    changes.extend(FieldChange(f"custom.{names[field_id]}", None, value) for field_id, value in case_data.items())
-    if comments:
-        changes.append(FieldChange("comments", None, list(comments)))
-    return tuple(changes)
+    case starts with (old value None), as an edit records its changes. The
+    comments are recorded by the ids they get, when they are written."""
+    names = {d.id: history.case_data_field(d.name) for d in facts.classification.fields} if facts.classification else {}
+    return (
+        FieldChange(history.CASE, None, history.CREATED),
+        *history.column_changes({}, {c: v for c, v in columns.items() if v is not None}),
+        *history.value_changes({}, case_data, names),
+    )

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from casemgr.domain import errors, permissions
+from casemgr.domain import errors, history, permissions
 from casemgr.domain.model import (
     MAX_COMMENTS_PER_REQUEST,
     MAX_RELATED_CASES,
@@ -25,7 +25,6 @@ from casemgr.domain.model import (
     Classification,
     EditCase,
     EditFacts,
-    FieldChange,
     FieldDefinition,
     NamedRef,
     OtherEndUpdate,
@@ -34,7 +33,7 @@ from casemgr.domain.model import (
     is_given,
 )
 from casemgr.domain.values import checked_moment, field_value_from_json, parse_field_value
-from casemgr.domain.versions import etag_for, next_last_modified, to_millis
+from casemgr.domain.versions import etag_for, next_last_modified, to_millis, version_of_etag
 
 
 # -- the request alone -----------------------------------------------------
@@ -191,12 +190,13 @@ def check_version(cmd: EditCase, case: CaseState) -> None:
     current = to_millis(case.last_modified)
     if cmd.expected_etag is not None and cmd.expected_etag != etag_for(case.id, current):
         raise errors.PreconditionFailed(
-            "The case was modified since the ETag given in If-Match.", current=current, case_id=case.id
+            "The case was modified since the ETag given in If-Match.", current=current, case_id=case.id,
+            expected=version_of_etag(cmd.expected_etag, case.id),
         )
     if cmd.expected_last_modified is not None and to_millis(cmd.expected_last_modified) != current:
         raise errors.StaleCase(
             "The lastModified date of the case in the request does not match its lastModified date on the server.",
-            current=current, case_id=case.id,
+            current=current, case_id=case.id, expected=to_millis(cmd.expected_last_modified),
         )
 
 
@@ -390,18 +390,6 @@ def plain_columns(cmd: EditCase) -> dict[str, Any]:
     return columns
 
 
-_HISTORY_NAMES = {
-    "due_date": "dueDate", "owner_id": "owner", "status_id": "status", "resolution_id": "resolution",
-    "category_id": "category", "case_type_id": "type", "last_closed": "lastClosed",
-    "department_id": "department", "customer_id": "customer",
-}
-
-
-def history_name(column: str) -> str:
-    """The name a column's change is recorded under: the API's attribute name."""
-    return _HISTORY_NAMES.get(column, column)
-
-
 def build_update(
     cmd: EditCase,
     actor: Actor,
@@ -412,29 +400,18 @@ def build_update(
     custom_set: dict[int, Any],
     custom_removed: tuple[int, ...],
 ) -> CaseUpdate:
-    changes: list[FieldChange] = []
-    for column, new in columns.items():
-        if column in ("last_modified", "last_modified_by"):
-            continue
-        old = getattr(case, column)
-        if old != new:
-            changes.append(FieldChange(history_name(column), old, new))
-    field_names = {d.id: d.name for d in facts.custom_attributes.values()}
+    changes = history.column_changes(
+        {column: getattr(case, column) for column in columns if hasattr(case, column)}, columns)
+    field_names = {d.id: history.custom_attribute_field(d.name) for d in facts.custom_attributes.values()}
     if facts.classification is not None:
-        field_names.update({d.id: d.name for d in facts.classification.fields})
-    for field_id, new in custom_set.items():
-        old = case.custom_values.get(field_id)
-        if old != new:
-            changes.append(FieldChange(f"custom.{field_names[field_id]}", old, new))
-    for field_id in custom_removed:
-        if field_id in case.custom_values:
-            changes.append(FieldChange(f"custom.{field_names[field_id]}", case.custom_values[field_id], None))
+        field_names.update({d.id: history.case_data_field(d.name) for d in facts.classification.fields})
+    removed = tuple(f for f in custom_removed if f in case.custom_values)
+    changes += history.value_changes(
+        {f: case.custom_values.get(f) for f in (*custom_set, *removed)}, custom_set, field_names)
     linked = tuple(sorted(new_related - case.related_ids))
     unlinked = tuple(sorted(case.related_ids - new_related))
-    if linked or unlinked:
-        changes.append(FieldChange("relatedCases", sorted(case.related_ids), sorted(new_related)))
-    if cmd.comments:
-        changes.append(FieldChange("comments", None, list(cmd.comments)))
+    changes += history.relation_change(case.related_ids, new_related)
+    # Comments are recorded by the ids they get, when they are written.
     return CaseUpdate(
         case_id=case.id,
         last_modified=columns["last_modified"],
@@ -442,9 +419,10 @@ def build_update(
         link=linked,
         unlink=unlinked,
         custom_values_set=custom_set,
-        custom_values_removed=tuple(f for f in custom_removed if f in case.custom_values),
+        custom_values_removed=removed,
         comments=cmd.comments,
         changes=tuple(changes),
+        previous_last_modified=case.last_modified,
         other_ends=other_end_updates(case.id, linked, unlinked, facts),
     )
 
@@ -457,6 +435,7 @@ def other_end_updates(case_id: int, linked, unlinked, facts: EditFacts) -> tuple
         updates.append(OtherEndUpdate(
             case_id=other_id,
             last_modified=next_last_modified(other.last_modified, facts.now),
-            change=FieldChange("relatedCases", sorted(other.related_ids), sorted(after)),
+            previous_last_modified=other.last_modified,
+            change=history.relation_change(other.related_ids, after)[0],
         ))
     return tuple(updates)

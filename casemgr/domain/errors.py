@@ -74,11 +74,18 @@ class CaseNotClosed(DomainError):
 
 
 class StaleCase(DomainError):
-    """Rule 4: lastModified differs from the case's current lastModified."""
+    """Rule 4: lastModified differs from the case's current lastModified.
 
-    def __init__(self, message: str, *, current: datetime, case_id: int | None = None):
+    ``expected`` is the version the client named (None when what it sent
+    names no version of the case); ``explanation``, once the service added
+    it, what changed since (a ``casemgr.domain.history.ConflictExplanation``)."""
+
+    def __init__(self, message: str, *, current: datetime, case_id: int | None = None,
+                 expected: datetime | None = None):
         super().__init__(message, current=current, case_id=case_id)
         self.current = current
+        self.expected = expected
+        self.explanation = None
 
 
 class PreconditionFailed(StaleCase):
@@ -201,3 +208,7 @@ class TooManyFailedAttempts(DomainError):
 
 class NotChangeableWhenClosed(DomainError):
     """A closed case may have only its custom attributes changed."""
+
+
+class InvalidCursor(DomainError):
+    """A change feed cursor that the feed never handed out."""

@@ -305,6 +305,8 @@ class CaseUpdate:
     custom_values_removed: tuple[int, ...]
     comments: tuple[str, ...]
     changes: tuple[FieldChange, ...]
+    # The version the edit replaces: recorded with the history entry.
+    previous_last_modified: datetime | None = None
     other_ends: tuple["OtherEndUpdate", ...] = ()
 
     def writes_only_case_row(self) -> bool:
@@ -322,4 +324,15 @@ class OtherEndUpdate:
 
     case_id: int
     last_modified: datetime
+    previous_last_modified: datetime
     change: FieldChange
+
+
+@dataclass(frozen=True)
+class CaseReach:
+    """Who a case belongs to, as far as reading it goes: its department and
+    its customer."""
+
+    id: int
+    department_id: int
+    customer_id: int | None

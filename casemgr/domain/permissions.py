@@ -9,11 +9,11 @@ permissions are ``ACTIONS`` and ``PERMISSIONS`` of ``casemgr.domain.model``.
 from __future__ import annotations
 
 from casemgr.domain import errors
-from casemgr.domain.model import Actor, ActorKind, CaseState, LinkedCaseFacts, UserFacts
+from casemgr.domain.model import Actor, ActorKind, CaseReach, CaseState, LinkedCaseFacts, UserFacts
 from casemgr.domain.readmodel import CaseView
 
 
-def check_may_touch_case(actor: Actor, case: CaseState | CaseView, action: str) -> None:
+def check_may_touch_case(actor: Actor, case: CaseState | CaseView | CaseReach, action: str) -> None:
     """The caller holds the action and reaches the case (first 403 group)."""
     if actor.kind is ActorKind.CUSTOMER:
         if case.customer_id != actor.customer_id:
@@ -30,7 +30,7 @@ def check_may_touch_case(actor: Actor, case: CaseState | CaseView, action: str) 
         )
 
 
-def check_may_read_case(actor: Actor, case: CaseState | CaseView) -> None:
+def check_may_read_case(actor: Actor, case: CaseState | CaseView | CaseReach) -> None:
     """Reading needs no action, only reach: department for users, ownership for customers."""
     if actor.kind is ActorKind.CUSTOMER:
         check_may_touch_case(actor, case, action="")
@@ -38,6 +38,23 @@ def check_may_read_case(actor: Actor, case: CaseState | CaseView) -> None:
         raise errors.CaseOutsideUserDepartments(
             f"User is not allowed to access case {case.id}.", case_id=case.id
         )
+
+
+def may_read_case(actor: Actor, case: CaseState | CaseView | CaseReach) -> bool:
+    try:
+        check_may_read_case(actor, case)
+    except errors.DomainError:
+        return False
+    return True
+
+
+def readable_departments(actor: Actor) -> frozenset[int] | None:
+    """The departments whose cases the actor may read; None: every case (an
+    OAuth client). A customer reads only its own cases, by case, not by
+    department: an empty set here."""
+    if actor.kind is ActorKind.CUSTOMER:
+        return frozenset()
+    return actor.user.department_ids if actor.user is not None else None
 
 
 def check_may_create_case(actor: Actor, action: str) -> None:

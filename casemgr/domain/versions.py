@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 ONE_MILLISECOND = timedelta(milliseconds=1)
@@ -24,6 +25,18 @@ def etag_for(case_id: int, last_modified: datetime) -> str:
     """A strong ETag: lastModified changes on every write to the case."""
     millis = (last_modified - _EPOCH) // ONE_MILLISECOND
     return f'"{case_id}-{millis}"'
+
+
+_ETAG = re.compile(r'"(?P<case_id>\d{1,18})-(?P<millis>\d{1,15})"')
+
+
+def version_of_etag(etag: str, case_id: int) -> datetime | None:
+    """The lastModified an ETag of ``case_id`` names; None when it is no
+    ETag of that case."""
+    match = _ETAG.fullmatch(etag.strip())
+    if match is None or int(match["case_id"]) != case_id:
+        return None
+    return _EPOCH + int(match["millis"]) * ONE_MILLISECOND
 
 
 def format_timestamp(value: datetime) -> str:

@@ -23,6 +23,7 @@ from casemgr.domain.versions import etag_for
 from casemgr.service.auth import Authenticator
 from casemgr.service.credentials import Credentials
 from casemgr.service.errors import ServiceUnavailable
+from casemgr.service.history import explain_conflict
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class CaseService:
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
             views = uow.cases.case_views(list(dict.fromkeys(case_ids)), newest_comments)
             actor = actor_of()
-        return CasesRead(actor, [v for v in views if _may_read(actor, v)])
+        return CasesRead(actor, [v for v in views if permissions.may_read_case(actor, v)])
 
     def read_case(self, credentials: Credentials, case_id: int, newest_comments: int = 0) -> CasesRead:
         read = self.read_cases(credentials, [case_id], newest_comments)
@@ -132,16 +133,11 @@ def _apply_edit(uow, actor_of: Callable[[], Actor], cmd: EditCase) -> EditResult
     # credential check, locks and facts in one message.
     facts = uow.cases.load_edit_facts(cmd, actor_of() if cmd.facts_depend_on_actor() else None)
     actor = actor_of()
-    update = edit.decide_edit(cmd, actor, facts)
+    try:
+        update = edit.decide_edit(cmd, actor, facts)
+    except errors.StaleCase as stale:
+        stale.explanation = explain_conflict(uow, stale)
+        raise
     last_modified = uow.cases.apply_update(update, actor, cmd.api)
     return EditResult(cmd.case_id, last_modified, actor)
 
-
-
-
-def _may_read(actor: Actor, view: CaseView) -> bool:
-    try:
-        permissions.check_may_read_case(actor, view)
-    except errors.DomainError:
-        return False
-    return True

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Callable, Protocol
 
 from casemgr.domain.create import CreateCase, CreationFacts, NewCase
+from casemgr.domain.history import ConflictExplanation, FeedPosition
 from casemgr.domain.model import Actor, CaseUpdate, EditCase, EditFacts, FieldDefinition, NamedRef, CaseState, UserFacts
 from casemgr.domain.readmodel import CaseView, CategoryView
 
@@ -47,6 +48,14 @@ class ThalamusRepository(Protocol):
     def categories(self) -> list[CategoryView]: ...
 
 
+class HistoryRepository(Protocol):
+    # Answers a casemgr.db.history_repository.StoredHistory when it was sent.
+    def queue_case_history(self, case_id: int, page_size: int, skip: int) -> Callable[[], Any]: ...
+    def changes_since(self, case_id: int, version: datetime) -> ConflictExplanation: ...
+    # A casemgr.db.history_repository.FeedRead.
+    def change_feed(self, after: FeedPosition, limit: int, departments: frozenset[int] | None) -> Any: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: committed when the block ends normally, rolled back
     when it raises."""
@@ -54,6 +63,7 @@ class UnitOfWork(Protocol):
     cases: CaseRepository
     auth: AuthRepository
     thalamus: ThalamusRepository
+    history: HistoryRepository
 
 
 # Called with no argument for one plain transaction. Two keyword options trade

@@ -46,9 +46,10 @@ SELECT
     (SELECT row_to_json(f) FROM case_facts f WHERE f.id = %(case_id)s) AS case_row
 
 -- name: apply_case_row_update
--- Writes the case row and the case's history entry. An edit that also links,
--- unlinks, sets custom values or adds comments runs apply_related_changes
--- after it, in the same transaction.
+-- Writes the case row and, unless record_history is false, the case's history
+-- entry. An edit that also links, unlinks, sets custom values or adds comments
+-- runs apply_related_changes after it, in the same transaction, which writes
+-- the entry instead (it records the ids of the comments it adds).
 WITH updated AS (
     -- The columns parameter holds the columns the edit sets, by name. The row
     -- itself is jsonb_populate_record's base: every column the edit leaves
@@ -62,14 +63,18 @@ WITH updated AS (
     WHERE c.id = %(case_id)s
     RETURNING c.id, c.last_modified
 )
-INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id, changes)
-SELECT id, last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s, %(actor_client_id)s, %(changes)s
+INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, actor_user_id, actor_customer_id,
+                          actor_client_id, changes)
+SELECT id, last_modified, %(previous_last_modified)s, %(api)s, %(actor_user_id)s, %(actor_customer_id)s,
+       %(actor_client_id)s, %(changes)s
 FROM updated
+WHERE %(record_history)s
 
 -- name: apply_related_changes
 -- The rest of an accepted edit, in one statement: relations at both ends (the
 -- other end gets a new lastModified and a history entry of its own), custom
--- values and comments. Kept apart from apply_case_row_update because
+-- values, comments, and the case's history entry with the ids of the
+-- comments added. Kept apart from apply_case_row_update because
 -- Postgres starts up every CTE of a plan whether or not it has rows to
 -- write: the common edit, which has none of these, never pays for them.
 WITH other_ends AS (
@@ -103,14 +108,27 @@ WITH other_ends AS (
     SELECT %(case_id)s, text, %(actor_user_id)s, %(actor_customer_id)s
     FROM unnest(%(comments)s::text[]) WITH ORDINALITY AS t(text, position)
     ORDER BY position
+    RETURNING id
+), case_history_entry AS (
+    INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, actor_user_id, actor_customer_id,
+                              actor_client_id, changes)
+    SELECT %(case_id)s, %(last_modified)s, %(previous_last_modified)s, %(api)s, %(actor_user_id)s,
+           %(actor_customer_id)s, %(actor_client_id)s,
+           %(changes)s::jsonb || CASE WHEN cardinality(%(comments)s::text[]) = 0 THEN '[]'::jsonb
+                                      ELSE jsonb_build_array(jsonb_build_object(
+                                               'field', 'comments', 'old', NULL,
+                                               'new', (SELECT jsonb_agg(id ORDER BY id) FROM comments))) END
     RETURNING 1
 ), other_history AS (
-    INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id, changes)
-    SELECT o.case_id, o.last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s, %(actor_client_id)s,
-           jsonb_build_array(o.change)
-    FROM jsonb_to_recordset(%(other_ends)s) AS o(case_id bigint, last_modified timestamptz, change jsonb)
+    INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, actor_user_id, actor_customer_id,
+                              actor_client_id, changes)
+    SELECT o.case_id, o.last_modified, o.previous_last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s,
+           %(actor_client_id)s, jsonb_build_array(o.change)
+    FROM jsonb_to_recordset(%(other_ends)s)
+         AS o(case_id bigint, last_modified timestamptz, previous_last_modified timestamptz, change jsonb)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM other_ends) + (SELECT count(*) FROM linked) + (SELECT count(*) FROM unlinked)
      + (SELECT count(*) FROM values_set) + (SELECT count(*) FROM values_removed)
-     + (SELECT count(*) FROM comments) + (SELECT count(*) FROM other_history) AS rows_written
+     + (SELECT count(*) FROM comments) + (SELECT count(*) FROM case_history_entry)
+     + (SELECT count(*) FROM other_history) AS rows_written

@@ -311,3 +311,21 @@ FROM (VALUES ('app_user', greatest((SELECT max(id) FROM app_user), %(app_user)s:
      AS t(name, max_id)
 CROSS JOIN LATERAL (SELECT pg_get_serial_sequence(t.name, 'id') AS seq) s
 WHERE t.max_id > COALESCE(pg_sequence_last_value(s.seq::regclass), 0)
+
+-- name: get_case_states
+-- Cases as the rules see them: a load records what it changed in each, from
+-- their states before and after it.
+SELECT row_to_json(f) AS case_row FROM case_facts f WHERE f.id = ANY(%(ids)s::bigint[]) ORDER BY f.id
+
+-- name: list_custom_fields
+-- Every custom field by id: a global one (no case type) is an eGain custom
+-- attribute, the others are Thalamus case data.
+SELECT id, name, case_type_id FROM custom_field
+
+-- name: insert_load_history
+-- One entry for each case a load created or changed, with no author.
+INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, changes)
+SELECT e.case_id, e.last_modified, e.previous_last_modified, %(api)s, e.changes
+FROM jsonb_to_recordset(%(entries)s::jsonb)
+     AS e(case_id bigint, last_modified timestamptz, previous_last_modified timestamptz, changes jsonb)
+ORDER BY e.case_id

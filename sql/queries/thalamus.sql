@@ -34,11 +34,16 @@ WITH inserted AS (
     SELECT inserted.id, t.text, %(actor_user_id)s, %(actor_customer_id)s
     FROM inserted, unnest(%(comments)s::text[]) WITH ORDINALITY AS t(text, position)
     ORDER BY t.position
-    RETURNING 1
+    RETURNING id
 ), history AS (
+    -- The comments are recorded by the ids they got.
     INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id, changes)
     SELECT inserted.id, inserted.last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s,
-           %(actor_client_id)s, %(changes)s
+           %(actor_client_id)s,
+           %(changes)s::jsonb || CASE WHEN cardinality(%(comments)s::text[]) = 0 THEN '[]'::jsonb
+                                      ELSE jsonb_build_array(jsonb_build_object(
+                                               'field', 'comments', 'old', NULL,
+                                               'new', (SELECT jsonb_agg(id ORDER BY id) FROM comments))) END
     FROM inserted
     RETURNING 1
 )

@@ -50,7 +50,9 @@ def test_a_client_holding_the_value_from_before_a_same_millisecond_write_gets_40
     assert after == "2099-01-01T00:00:00.001Z"
     response = v12.edit(1013, {"subject": "second"}, last_modified=pinned)
     assert response.status_code == 409
-    assert response.get_json()["details"] == [{"key": "lastModified", "value": after}]
+    assert response.get_json()["details"] == [{"key": "lastModified", "value": after},
+                                              {"key": "changedFields", "value": "subject"},
+                                              {"key": "changes", "value": "1"}]
     assert before != pinned
 
 
@@ -68,7 +70,7 @@ def test_sixteen_concurrent_edits_with_one_last_modified_give_one_success(app, d
     statuses = run_together(16, lambda i: clients[i].edit(
         1013, {"subject": f"writer {i}"}, last_modified=last_modified).status_code)
     assert Counter(statuses) == {204: 1, 409: 15}
-    assert db.execute("SELECT count(*) FROM case_history WHERE case_id = 1013").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM case_history WHERE case_id = 1013 AND api <> 'load'").fetchone()[0] == 1
     winner = statuses.index(204)
     assert clients[0].read_case(1013)["subject"] == f"writer {winner}"
 

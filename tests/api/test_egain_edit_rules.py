@@ -112,7 +112,7 @@ def test_an_edit_records_each_changed_field_in_history(egain, db):
     assert egain.edit(1013, {"subject": "New subject", "severity": {"value": "high"},
                              "description": ""}).status_code == 204
     (api, actor, changes), = db.execute(
-        "SELECT api, actor_user_id, changes FROM case_history WHERE case_id = 1013").fetchall()
+        "SELECT api, actor_user_id, changes FROM case_history WHERE case_id = 1013 AND api <> 'load'").fetchall()
     assert actor == 1001
     assert api.startswith("egain")
     by_field = {c["field"]: (c["old"], c["new"]) for c in changes}
@@ -207,7 +207,9 @@ def test_a_body_with_nothing_to_change_is_refused(egain, unchanged):
 def test_a_stale_last_modified_is_refused_with_the_current_value(egain, unchanged):
     current = egain.last_modified(1013)
     body = refused(egain.edit(1013, {"subject": "x"}, last_modified="2015-07-30T13:07:40.000Z"), 409, "409-100")
-    assert body["details"] == [{"key": "lastModified", "value": current}]
+    # The case never had that version: what changed since cannot be told.
+    assert body["details"] == [{"key": "lastModified", "value": current},
+                               {"key": "changedFields", "value": "unknown"}, {"key": "changes", "value": "unknown"}]
     unchanged.check()
 
 

@@ -226,7 +226,7 @@ def test_a_client_token_cannot_assign_to_a_disabled_user(v3, unchanged):
 
 def test_a_client_edit_records_the_client_in_history(v3, db):
     assert v3.edit(1013, {"subject": "by client"}, user="client").status_code == 204
-    assert db.execute("SELECT actor_user_id, actor_client_id, api FROM case_history").fetchall() == [
+    assert db.execute("SELECT actor_user_id, actor_client_id, api FROM case_history WHERE api <> 'load'").fetchall() == [
         (None, "crm", "egain-v3")]
 
 

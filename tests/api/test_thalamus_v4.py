@@ -51,7 +51,7 @@ def test_the_seed_example_body_answers_201_with_the_context_and_the_updated_case
         },
     }
     assert response.headers["ETag"] == v4.read(1013).headers["ETag"]
-    history = db.execute("SELECT api, actor_user_id, changes FROM case_history WHERE case_id = 1013").fetchall()
+    history = db.execute("SELECT api, actor_user_id, changes FROM case_history WHERE case_id = 1013 AND api <> 'load'").fetchall()
     assert [(api, user) for api, user, _ in history] == [("thalamus-v4", 1001)]
     assert {c["field"] for c in history[0][2]} == {"status", "resolution"}
 
@@ -222,8 +222,9 @@ def test_a_stale_if_match_is_412_and_changes_nothing(v4, db):
     current = v4.update(1013, body(resolution="Tecnica")).headers["ETag"]
     before = snapshot(db)
     response = v4.update(1013, body(resolution="Resolved"), **{"If-Match": stale})
-    assert errors_of(response, 412) == error_body(
-        "etag", "PreconditionFailed", "The case was modified since the ETag given in If-Match.")
+    assert errors_of(response, 412) == {
+        **error_body("etag", "PreconditionFailed", "The case was modified since the ETag given in If-Match."),
+        "changedFields": "resolution"}
     assert response.headers["ETag"] == current
     assert snapshot(db) == before
 

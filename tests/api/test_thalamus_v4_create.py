@@ -54,7 +54,7 @@ def test_the_creation_is_recorded_in_history(v4, db):
         "SELECT api, actor_user_id, changes FROM case_history WHERE case_id = %s", (case_id,)).fetchall()
     assert (api, user) == ("thalamus-v4", 1001)
     assert changes[0] == {"field": "case", "old": None, "new": "created"}
-    assert {c["field"] for c in changes} >= {"department", "status", "category", "type", "custom.Number6534",
+    assert {c["field"] for c in changes} >= {"department", "status", "category", "type", "caseData.Number6534",
                                              "comments"}
 
 

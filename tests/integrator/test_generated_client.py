@@ -116,7 +116,15 @@ def test_a_generated_client_logs_in_reads_edits_and_meets_each_apis_conflict(cli
     details = {detail.key: detail.value for detail in stale.parsed.details}
     latest = datetime.fromisoformat(details["lastModified"])
     assert latest == current.last_modified.date != read
+    assert (details["changedFields"], details["changes"]) == ("subject", "1")  # what changed since its version
     assert edit(latest, "Resolved").status_code == 204
+
+    # The case's history, newest first: the two edits, then the demo load.
+    history = api("egain_v12.get_case_history").sync(client=agent, case_id="1013", pagesize=2)
+    assert [entry.api for entry in history.history] == ["v12", "v12"]
+    assert [(c.field, c.new_value) for c in history.history[0].changes] == [("subject", "Resolved")]
+    assert history.history[0].user.name == "frank"
+    assert history.pagination_info.count == 3
 
     # eGain v3: a user token from the token endpoint, then PATCH.
     issue_token = api("oauth2.issue_token")

@@ -30,7 +30,7 @@ def test_sixteen_writers_through_two_processes_give_one_success(servers, db, xml
     last_modified = servers[0].read_case(1013)["lastModified"]["date"]
     answers = together(16, lambda i: servers[i % 2].edit(1013, last_modified, {"subject": f"writer {i}"}, xml=xml))
     statuses = Counter(a.status for a in answers)
-    history = db.execute("SELECT count(*) FROM case_history WHERE case_id = 1013").fetchone()[0]
+    history = db.execute("SELECT count(*) FROM case_history WHERE case_id = 1013 AND api <> 'load'").fetchone()[0]
     record_figure("lost updates", f"16 writers ({'XML' if xml else 'JSON'}) through 2 processes: "
                                   f"{statuses[204]}×204, {statuses[409]}×409, {history} history entry")
     assert statuses == {204: 1, 409: 15}
@@ -77,7 +77,7 @@ def test_hundreds_of_read_edit_cycles_lose_nothing(servers, db):
     assert set(statuses) <= {204, 409}
     assert statuses[204] >= len(cases)
 
-    rows = db.execute("SELECT case_id, last_modified, changes FROM case_history ORDER BY id").fetchall()
+    rows = db.execute("SELECT case_id, last_modified, changes FROM case_history WHERE api <> 'load' ORDER BY id").fetchall()
     history = defaultdict(list)
     for case_id, last_modified, changes in rows:
         history[case_id].append(((last_modified - EPOCH) // timedelta(milliseconds=1), changes))

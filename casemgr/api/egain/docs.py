@@ -29,9 +29,12 @@ _ERROR_EXAMPLES = {
                      f"{', '.join(SUPPORTED_LANGUAGES)} (a bare language such as 'en' or 'de', and '*', also work).",
           None),
     409: ("409-100", "lastModified does not match the case's current lastModified.",
-          [{"key": "lastModified", "value": "2026-11-22T10:00:00.123Z"}]),
+          [{"key": "lastModified", "value": "2026-11-22T10:00:00.123Z"},
+           {"key": "changedFields", "value": "subject,severity"}, {"key": "changes", "value": "2"}]),
     411: ("411-9001", "A chunked body is not supported by this server; send Content-Length.", None),
-    412: ("412-9001", "If-Match does not match the case's ETag.", None),
+    412: ("412-9001", "If-Match does not match the case's ETag.",
+          [{"key": "lastModified", "value": "2026-11-22T10:00:00.123Z"},
+           {"key": "changedFields", "value": "status"}, {"key": "changes", "value": "1"}]),
     413: ("413-9001", "Request body exceeds 1048576 bytes.", None),
     415: ("415-9001", "Content-Type 'text/plain' is not supported; use application/json or application/xml.", None),
     429: ("429-9001", "Too many failed attempts; retry after 840 seconds.", None),
@@ -227,6 +230,15 @@ def request_body(schema, json_examples: dict | None = None, xml_example: str | N
         XML: {"schema": schema, **({"example": xml_example} if xml_example else {})},
     }}
 
+
+CASE_ID_PARAMETER = {"in": "path", "name": "case_id", "required": True, "schema": {"type": "string"},
+                     "description": "The case's id.", "example": "1001"}
+
+HISTORY_DESCRIPTION = (
+    "Who changed what in the case, and through which API (v12, v3, v4, or a load), newest first: one "
+    "entry per change, with each changed field's old and new value, in one vocabulary for every API. "
+    "Paged as eGain pages: $pagenum from 1, $pagesize 25 unless given, at most 75."
+)
 
 CASE_IDS_PARAMETER = {
     "in": "path", "name": "case_ids", "required": True, "example": "1013,1001",

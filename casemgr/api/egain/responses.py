@@ -8,6 +8,7 @@ from flask import Response, current_app, g, request
 
 from casemgr.api import errors, wire
 from casemgr.api.context import services
+from casemgr.api.history import conflict_summary, history_payload
 from casemgr.api.egain.representation import LastModifiedShape, case_representation
 from casemgr.api.egain.xml import COMMON_NS, parse_xml, to_xml
 from casemgr.api.i18n import negotiate_language, user_message
@@ -52,7 +53,7 @@ def error_details(exc: Exception) -> list[dict]:
     """What a client needs to act on the error without guessing."""
     facts = getattr(exc, "facts", {})
     if isinstance(exc, domain.StaleCase):
-        return [{"key": "lastModified", "value": format_datetime(exc.current)}]
+        return [{"key": "lastModified", "value": format_datetime(exc.current)}, *conflict_details(exc)]
     if isinstance(exc, domain.InvalidEnumValue):
         return [{"key": facts["attribute"], "value": ",".join(facts["expected"])}]
     if isinstance(exc, domain.RelatedCaseLimitExceeded):
@@ -61,6 +62,15 @@ def error_details(exc: Exception) -> list[dict]:
         return [{"key": "parameters", "value": facts["names"]}]
     return [{"key": key, "value": str(value)} for key, value in facts.items()
             if key in ("attribute", "case_id", "user_id", "action", "field")]
+
+
+def conflict_details(exc: domain.StaleCase) -> list[dict]:
+    """What changed since the client's version (``history.conflict_summary``)."""
+    summary = conflict_summary(exc)
+    if summary is None:
+        return []
+    changed_fields, changes = summary
+    return [{"key": "changedFields", "value": changed_fields}, {"key": "changes", "value": changes}]
 
 
 def response_language() -> str:
@@ -96,6 +106,15 @@ def error_response(exc: Exception) -> Response:
         body = {**body, "details": {"detail": body["details"]}}
     headers["Content-Language"] = response_language()
     return respond(body, entry.status, headers, xml_root="error", xml_namespace=COMMON_NS)
+
+
+def history_response(credentials, case_id: int, page) -> Response:
+    """GET …/case/{id}/history of either eGain API: a case the principal may
+    not see is answered as the read answers it, 404."""
+    found = services().history.case_history(credentials, case_id, page)
+    if found is None:
+        raise errors.NoCaseFound("No case found for the given ID(s).")
+    return respond(history_payload(found), xml_root="caseHistory")
 
 
 def cases_response(credentials, case_ids: list[int], case_url: str, last_modified: LastModifiedShape) -> Response:

@@ -95,8 +95,10 @@ class EgainError(Schema):
     developerMessage = fields.String(required=True)
     userMessage = fields.String(metadata={"description": "Localized; sent when X-egain-error-message: yes."})
     details = fields.List(fields.Nested(EgainErrorDetail), metadata={
-        "description": "What the client needs to act on the error: a 409's current lastModified, "
-                       "a 400-196's expected values.",
+        "description": "What the client needs to act on the error: a 409's (and 412's) current "
+                       "lastModified, changedFields (the fields changed since the client's version, "
+                       "comma-separated, as the case's history names them) and changes (how many), both "
+                       "unknown when the case never had that version; a 400-196's expected values.",
         "xml": {"wrapped": True}})
 
 

@@ -28,7 +28,8 @@ ATTRIBUTE_NS = "http://bindings.egain.com/ws/model/v12/gen/interaction/attribute
 
 MAX_DEPTH = 16
 # Elements that may repeat: always lists, even with one item.
-REPEATED = frozenset({"link", "unlink", "customAttribute", "attribValue", "case", "detail"})
+REPEATED = frozenset({"link", "unlink", "customAttribute", "attribValue", "case", "detail",
+                      "history", "changes", "fields"})
 # Scalars shown as XML attributes of their parent element.
 AS_ATTRIBUTES = frozenset({"id", "date", "rel", "href"})
 # Elements of eGain's common namespace (the rest are in the API's own).

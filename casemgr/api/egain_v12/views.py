@@ -13,9 +13,11 @@ from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import last_modified_object
-from casemgr.api.egain.responses import BODY_PARSERS, cases_response, no_content, respond
+from casemgr.api.egain.responses import BODY_PARSERS, cases_response, history_response, no_content, respond
 from casemgr.api.egain.schemas import EgainAttributeDefinitions
 from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12Login
+from casemgr.api.history import PAGING_PARAMETERS, requested_page
+from casemgr.api.history_schemas import HISTORY_EXAMPLE, PAGING_PARAMETERS_DOC, CaseHistory
 from casemgr.domain.model import MAX_CASES_PER_READ
 from casemgr.service.credentials import CredentialKind
 
@@ -199,12 +201,29 @@ class CaseRead(MethodView):
         return cases_response(g.credentials, ids, CASE_URL, last_modified_object)
 
 
+@blp.route("/interaction/case/<string:case_id>/history")
+class CaseHistoryRead(MethodView):
+    @document(400, 401, 404, operationId="getCaseHistory", summary="Read a case's history",
+              description=docs.HISTORY_DESCRIPTION + " The user sees the history of the cases the user may "
+                          "read (the departments of the user); any other case is 404, as its read is.",
+              parameters=[docs.CASE_ID_PARAMETER, *PAGING_PARAMETERS_DOC])
+    @blp.response(200, CaseHistory, description="A page of the case's history, newest first.",
+                  example=HISTORY_EXAMPLE, headers=docs.CONTENT_LANGUAGE)
+    @blp.alt_response(200, schema=CaseHistory, content_type=wire.XML, success=True,
+                      description="A page of the case's history, newest first.")
+    def get(self, case_id: str):
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters(allowed=PAGING_PARAMETERS)
+            cid = wire.parse_id(case_id, "ID")
+            page = requested_page()
+        return history_response(g.credentials, cid, page)
+
+
 @blp.route("/interaction/case/<string:case_id>/close")
 class CaseClose(MethodView):
     @document(400, 401, 403, operationId="closeCase", summary="Close a case",
               description="Closes an open case (Close Case action); a case that is not open is 400.",
-              parameters=[{"in": "path", "name": "case_id", "required": True, "schema": {"type": "string"},
-                           "description": "The case's id.", "example": "1001"}])
+              parameters=[docs.CASE_ID_PARAMETER])
     @blp.response(204, description="The case was closed; ETag holds its new version.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_id: str):

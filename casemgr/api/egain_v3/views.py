@@ -15,12 +15,23 @@ from casemgr.api.context import services
 from casemgr.api.egain import commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import last_modified_string
-from casemgr.api.egain.responses import BODY_PARSERS, cases_response, error_response, no_content
+from casemgr.api.egain.responses import (
+    BODY_PARSERS,
+    cases_response,
+    error_response,
+    history_response,
+    no_content,
+    respond,
+)
 from casemgr.api.egain_v3.oauth import SECURITY
 from casemgr.api.egain_v3.schemas import V3CaseEdit, V3Cases, V3ClosedCaseEdit
+from casemgr.api.history import PAGING_PARAMETERS, feed_payload, requested_feed, requested_page
+from casemgr.api.history_schemas import FEED_EXAMPLE, HISTORY_EXAMPLE, PAGING_PARAMETERS_DOC, CaseHistory, ChangeFeed
 from casemgr.domain.errors import ScopeNotGranted
 from casemgr.domain.model import MAX_CASES_PER_READ, StateRequirement
 from casemgr.service.credentials import CredentialKind
+from casemgr.service.feed import DEFAULT_LIMIT as DEFAULT_FEED_LIMIT
+from casemgr.service.feed import MAX_LIMIT as MAX_FEED_LIMIT
 from casemgr.service.tokens import MANAGE_SCOPES
 
 API = "egain-v3"
@@ -172,6 +183,58 @@ class CaseRead(MethodView):
             wire.reject_query_parameters()
             ids = wire.parse_ids(case_ids)
         return cases_response(g.credentials, ids, CASE_URL, last_modified_string)
+
+
+@blp.route("/case/<segment_except(closed):case_id>/history")
+class CaseHistoryRead(MethodView):
+    @document(400, 404, operationId="getCaseHistoryV3", summary="Read a case's history",
+              description=docs.HISTORY_DESCRIPTION + " A user token sees the history of the cases of the "
+                          "user's departments, a client token every case's; any other case is 404, as its "
+                          "read is.",
+              parameters=[docs.CASE_ID_PARAMETER, *PAGING_PARAMETERS_DOC])
+    @blp.response(200, CaseHistory, description="A page of the case's history, newest first.",
+                  example=HISTORY_EXAMPLE, headers=docs.CONTENT_LANGUAGE)
+    @blp.alt_response(200, schema=CaseHistory, content_type=wire.XML, success=True,
+                      description="A page of the case's history, newest first.")
+    def get(self, case_id: str):
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters(allowed=PAGING_PARAMETERS)
+            cid = wire.parse_id(case_id, "ID")
+            page = requested_page()
+        return history_response(g.credentials, cid, page)
+
+
+@blp.route("/changes")
+class Changes(MethodView):
+    @document(
+        400, operationId="getChanges", summary="Follow every change (the change feed)",
+        description="Every change of every case a token may see, each once, in feed order: a client token "
+                    "every case's, a user token those of the cases of the user's departments. Start without "
+                    "after, then pass the next of each answer as after: a follower that does so sees every "
+                    "committed change exactly once, each case's changes in the order they were committed, "
+                    "also when transactions commit in another order than they started (a change whose "
+                    "transaction is still open holds the feed back until it ends, and is never skipped). An "
+                    "answer with fewer changes than limit has read everything committed so far; poll again "
+                    "with its next. A cursor is opaque: one this feed did not hand out is 400 (400-9028).",
+        parameters=[
+            {"in": "query", "name": "after", "required": False, "schema": {"type": "string"},
+             "description": "The next (or a change's cursor) of an earlier answer; left out, the feed "
+                            "starts from the beginning."},
+            {"in": "query", "name": "limit", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_FEED_LIMIT, "default": DEFAULT_FEED_LIMIT},
+             "description": f"At most this many changes, up to {MAX_FEED_LIMIT}."},
+        ],
+    )
+    @blp.response(200, ChangeFeed, description="The changes after the cursor, and where to read on.",
+                  example=FEED_EXAMPLE, headers=docs.CONTENT_LANGUAGE)
+    @blp.alt_response(200, schema=ChangeFeed, content_type=wire.XML, success=True,
+                      description="The changes after the cursor, and where to read on.")
+    def get(self):
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters(allowed=("after", "limit"))
+            after, limit = requested_feed()
+        page = services().feed.read(g.credentials, after, limit)
+        return respond(feed_payload(page), xml_root="changeFeed")
 
 
 @blp.route("/case/<segment_except(closed):case_ids>/close")

@@ -57,11 +57,16 @@ _EXAMPLES = {
 }
 
 
+# What else a body of the status carries besides its errors.
+_EXTRAS = {412: {"changedFields": "subject,status"}}
+
+
 def _content(status: int) -> dict:
     # Each status its own example: without one, Swagger UI would show the
     # schema's (a 400's). Statuses v4 never answers (406, 409) need none.
     example = _EXAMPLES.get(status)
-    return {JSON: {"schema": ThalamusErrors, **({"example": {"errors": example}} if example else {})}}
+    body = {"errors": example, **_EXTRAS.get(status, {})} if example else None
+    return {JSON: {"schema": ThalamusErrors, **({"example": body} if body else {})}}
 
 
 def _headers(status: int) -> dict:

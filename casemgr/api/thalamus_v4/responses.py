@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from casemgr.api import errors
+from casemgr.api.history import conflict_summary
 from casemgr.domain import errors as domain
 from casemgr.domain.model import Actor
 from casemgr.domain.readmodel import CaseView, CategoryView
@@ -76,7 +77,10 @@ def error_response(exc: Exception) -> Response:
         text = INVALID_CASE_TEXT
     else:
         text = getattr(exc, "message", None) or entry.summary
-    response = jsonify({"errors": {key: entry.thalamus_code, f"execution.{key}": f"execution.{key}: {text}"}})
+    body: dict = {"errors": {key: entry.thalamus_code, f"execution.{key}": f"execution.{key}: {text}"}}
+    if isinstance(exc, domain.StaleCase) and (summary := conflict_summary(exc)) is not None:
+        body["changedFields"] = summary[0]
+    response = jsonify(body)
     response.status_code = entry.thalamus_status or entry.status
     response.headers.update(errors.retry_after(exc))
     if isinstance(exc, (domain.PrincipalRequired, domain.InvalidCredentials)):

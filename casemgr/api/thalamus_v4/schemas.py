@@ -117,3 +117,8 @@ class ThalamusErrors(Schema):
         metadata={"description": "One entry per error, each with an `execution.{key}` companion in English.",
                   "example": {"status": "InvalidName", "execution.status": "execution.status: Status 'X' does not exist."}},
     )
+    changedFields = fields.String(metadata={
+        "description": "412 only: the fields changed since the version If-Match named, comma-separated, in the "
+                       "history's vocabulary (as GET /api/v4/cases/{caseInstanceId}/history names them); "
+                       "unknown when the case never had that version.",
+        "example": "subject,status"})

@@ -10,6 +10,8 @@ from flask_smorest import Blueprint
 
 from casemgr.api import apidoc, credentials, errors, wire
 from casemgr.api.context import services
+from casemgr.api.history import PAGING_PARAMETERS, history_payload, requested_page
+from casemgr.api.history_schemas import HISTORY_EXAMPLE, PAGING_PARAMETERS_DOC, CaseHistory
 from casemgr.api.thalamus_v4 import auth, commands, docs
 from casemgr.api.thalamus_v4.responses import case_response, category_object, context_of
 from casemgr.api.thalamus_v4.schemas import (
@@ -35,6 +37,8 @@ blp = Blueprint(
 # Calls that need the touchpoint only; every other call also needs a principal.
 TOUCHPOINT_ONLY = {"thalamus_v4.Signin", "thalamus_v4.Logout", "thalamus_v4.CaseTypeCategory"}
 QUERY_PARAMETERS = ("touchpoint", "token")
+# Calls that take eGain's paging besides.
+PAGED = {"thalamus_v4.CaseHistoryRead": PAGING_PARAMETERS}
 # Seed 001's example body and answer, on the test world's category and type.
 _CASE_BODY = {"required": True, "content": {wire.JSON: {"schema": ThalamusCaseBody, "example": {
     "categoryCode": "Case6534", "typeCode": "Casetype6534", "status": "In Progress", "resolution": "Resolved",
@@ -74,7 +78,7 @@ def authenticate():
     they were checked on their own (``checked_first``)."""
     g.credentials = auth.request_credentials(needs_principal=request.endpoint not in TOUCHPOINT_ONLY)
     with credentials.checked_first(g.credentials):
-        wire.reject_query_parameters(allowed=QUERY_PARAMETERS)
+        wire.reject_query_parameters(allowed=(*QUERY_PARAMETERS, *PAGED.get(request.endpoint, ())))
 
 
 def load_json(schema) -> dict:
@@ -216,3 +220,24 @@ class Case(MethodView):
         result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True,
                                                newest_comments=COMMENTS_SHOWN)
         return case_response(result.actor, result.view)
+
+
+@blp.route("/cases/<segment_except(typecategory):caseInstanceId>/history")
+class CaseHistoryRead(MethodView):
+    @document_call(operationId="getCaseHistoryV4", summary="Read a case's history",
+                   description="Who changed what in the case, and through which API (v12, v3, v4, or a load), "
+                               "newest first, in one vocabulary for every API. Paged as eGain pages: $pagenum "
+                               "from 1, $pagesize 25 unless given, at most 75. A party sees the history of its "
+                               "own cases, an operator that of the cases of its departments; anything else is "
+                               "invalidId, as its read is.",
+                   parameters=[_CASE_ID, *PAGING_PARAMETERS_DOC])
+    @blp.response(200, CaseHistory, description="A page of the case's history, newest first.",
+                  example=HISTORY_EXAMPLE)
+    def get(self, caseInstanceId: str):
+        with credentials.checked_first(g.credentials):
+            case_id = parse_case_id(caseInstanceId)
+            page = requested_page()
+        found = services().history.case_history(g.credentials, case_id, page)
+        if found is None:
+            raise domain.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
+        return history_payload(found)

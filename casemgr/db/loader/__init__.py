@@ -50,9 +50,9 @@ def load_data(conn: psycopg.Connection, data: Any) -> dict[str, int]:
     with conn.transaction():
         _run(conn, "loader_lock", {}, "(load)")
         case_ids = _mentioned_case_ids(data)
-        _run(conn, "loader_lock_cases", {"ids": case_ids}, "cases")
+        locked = [row["id"] for row in _run(conn, "loader_lock_cases", {"ids": case_ids}, "cases")]
         plan = validate(data, _read_catalog(conn, case_ids))
-        _write(conn, plan)
+        _write(conn, plan, locked)
     return plan.counts()
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import psycopg
 
 from casemgr.db.jsonvalues import to_jsonb
+from casemgr.db.repositories import case_state_from_json, change_to_json
 from casemgr.db.loader.plan import _Plan, _PlannedCase
 from casemgr.db.loader.queries import _run
 from casemgr.config import Settings
+from casemgr.domain import history
+from casemgr.domain.model import CaseState
 from casemgr.service.passwords import PasswordHashing
 
 _hashing: PasswordHashing | None = None
@@ -22,9 +25,11 @@ def _password_hashing() -> PasswordHashing:
     return _hashing
 
 
-def _write(conn: psycopg.Connection, plan: _Plan) -> None:
+def _write(conn: psycopg.Connection, plan: _Plan, locked_case_ids: list[int]) -> None:
     """Write in dependency order: each section refers only to earlier ones,
-    or to its own entries in a second pass once all of them exist."""
+    or to its own entries in a second pass once all of them exist. Every
+    case the load creates or changes gets a history entry; ``locked_case_ids``
+    are the cases it may change, locked before validation."""
     _run(conn, "advance_identity_sequences", plan.largest_ids(), "(identity sequences)")
     for entry in plan.departments:
         _run(conn, "upsert_department", entry, entry["path"])
@@ -47,7 +52,9 @@ def _write(conn: psycopg.Connection, plan: _Plan) -> None:
         _run(conn, "upsert_touchpoint", entry, entry["path"])
     for entry in plan.oauth_clients:
         _run(conn, "upsert_oauth_client", {**entry, "secret_hash": _kept_hash(entry, "secret")}, entry["path"])
-    _write_cases(conn, plan.cases)
+    before = _case_states(conn, locked_case_ids)
+    touched = _write_cases(conn, plan.cases)
+    _record_history(conn, before, touched)
 
 
 def _kept_hash(entry: dict, secret_key: str = "password") -> str | None:
@@ -79,10 +86,11 @@ def _write_statuses(conn: psycopg.Connection, plan: _Plan) -> None:
         _run(conn, "upsert_status", entry, entry["path"])
 
 
-def _write_cases(conn: psycopg.Connection, cases: list[_PlannedCase]) -> None:
+def _write_cases(conn: psycopg.Connection, cases: list[_PlannedCase]) -> set[int]:
     """Rows first (relations need both ends), then values and relations. A case
     whose row, values or relations changed gets a new lastModified, and so does
-    the other end of every relation added or removed; an unchanged case keeps it."""
+    the other end of every relation added or removed; an unchanged case keeps it.
+    Returns the cases inserted or changed."""
     changed: set[int] = set()
     inserted: set[int] = set()
     for case in cases:
@@ -97,3 +105,27 @@ def _write_cases(conn: psycopg.Connection, cases: list[_PlannedCase]) -> None:
         if others:
             changed.update([case.id, *others])
     _run(conn, "bump_last_modified", {"ids": sorted(changed - inserted)}, "cases")
+    return changed | inserted
+
+
+def _case_states(conn: psycopg.Connection, case_ids) -> dict[int, CaseState]:
+    rows = _run(conn, "get_case_states", {"ids": sorted(case_ids)}, "cases")
+    return {state.id: state for state in (case_state_from_json(row["case_row"]) for row in rows)}
+
+
+def _record_history(conn: psycopg.Connection, before: dict[int, CaseState], touched: set[int]) -> None:
+    """One entry per case created or changed, with what changed in it (a
+    case created: every value it starts with). No author: the load did it."""
+    if not touched:
+        return
+    names = {row["id"]: history.custom_attribute_field(row["name"]) if row["case_type_id"] is None
+             else history.case_data_field(row["name"]) for row in _run(conn, "list_custom_fields", {}, "cases")}
+    entries = []
+    for case_id, after in sorted(_case_states(conn, touched).items()):
+        previous = before.get(case_id)
+        changes = history.case_changes(previous, after, names)
+        if changes:
+            entries.append({"case_id": case_id, "last_modified": after.last_modified,
+                            "previous_last_modified": previous.last_modified if previous else None,
+                            "changes": [change_to_json(c) for c in changes]})
+    _run(conn, "insert_load_history", {"api": history.LOAD, "entries": to_jsonb(entries)}, "cases")

@@ -1,0 +1,67 @@
+-- Reading the history: a case's entries, what changed since a version, and
+-- the change feed. The entries are stored in the history's vocabulary
+-- (casemgr.domain.history); these queries only find them.
+
+-- name: get_case_history
+-- A page of a case's history, newest first, in one statement with what the
+-- rules need to judge whether the reader may see the case, and the names of
+-- what its changes refer to by id. case_row is NULL for no such case.
+SELECT
+    (SELECT json_build_object('id', c.id, 'department_id', c.department_id, 'customer_id', c.customer_id)
+       FROM support_case c WHERE c.id = %(case_id)s) AS case_row,
+    (SELECT count(*) FROM case_history h WHERE h.case_id = %(case_id)s) AS total,
+    COALESCE((SELECT json_agg(e ORDER BY e.id DESC) FROM (
+        SELECT h.id, h.written_at, h.last_modified, h.api, h.changes, h.actor_user_id, u.login AS actor_login,
+               h.actor_customer_id, cu.name AS actor_customer_name, h.actor_client_id
+        FROM case_history h
+        LEFT JOIN app_user u ON u.id = h.actor_user_id
+        LEFT JOIN customer cu ON cu.id = h.actor_customer_id
+        WHERE h.case_id = %(case_id)s
+        ORDER BY h.id DESC
+        LIMIT %(page_size)s OFFSET %(skip)s) e), '[]'::json) AS entries,
+    json_build_object(
+        'statuses', (SELECT json_object_agg(s.id, s.name) FROM case_status s),
+        'resolutions', (SELECT json_object_agg(r.id, r.name) FROM resolution r),
+        'categories', (SELECT json_object_agg(cat.id, cat.code) FROM category cat),
+        'types', (SELECT json_object_agg(t.id, t.code) FROM case_type t),
+        'departments', (SELECT json_object_agg(d.id, d.name) FROM department d)) AS refs
+
+-- name: get_changes_since
+-- For a refused edit (the case is locked): whether the version the client
+-- named is one the case had, and the fields of every entry written after it.
+SELECT
+    EXISTS (SELECT 1 FROM case_history h
+            WHERE h.case_id = %(case_id)s
+              AND (h.last_modified = %(version)s OR h.previous_last_modified = %(version)s)) AS known,
+    COALESCE((SELECT json_agg(s.fields ORDER BY s.id) FROM (
+        SELECT h.id, (SELECT json_agg(c.change->>'field' ORDER BY c.position)
+                      FROM jsonb_array_elements(h.changes) WITH ORDINALITY AS c(change, position)) AS fields
+        FROM case_history h
+        WHERE h.case_id = %(case_id)s AND h.last_modified > %(version)s) s), '[]'::json) AS entries
+
+-- name: get_change_feed
+-- The changes after a feed position, in feed order: (feed_xid, id), up to the
+-- xmin of this statement's snapshot. Every transaction with an xid below it
+-- has ended, so no change at or before a position handed out can commit
+-- later (see migration 0005). departments: the reach (NULL: every case).
+-- xmin and xmax come back to set the next position and to check a cursor.
+WITH horizon AS (
+    SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin, pg_snapshot_xmax(pg_current_snapshot()) AS xmax
+)
+SELECT horizon.xmin::text AS xmin, horizon.xmax::text AS xmax,
+    COALESCE((SELECT json_agg(e ORDER BY e.position, e.id) FROM (
+        SELECT h.feed_xid AS position, h.id, h.case_id, h.written_at, h.last_modified, h.api,
+               h.actor_user_id, u.login AS actor_login, h.actor_customer_id, cu.name AS actor_customer_name,
+               h.actor_client_id,
+               (SELECT json_agg(c.change->>'field' ORDER BY c.position)
+                FROM jsonb_array_elements(h.changes) WITH ORDINALITY AS c(change, position)) AS fields
+        FROM case_history h
+        JOIN support_case sc ON sc.id = h.case_id
+        LEFT JOIN app_user u ON u.id = h.actor_user_id
+        LEFT JOIN customer cu ON cu.id = h.actor_customer_id
+        WHERE (h.feed_xid, h.id) > (%(after_position)s::text::xid8, %(after_id)s::bigint)
+          AND h.feed_xid < horizon.xmin
+          AND (%(departments)s::bigint[] IS NULL OR sc.department_id = ANY(%(departments)s::bigint[]))
+        ORDER BY h.feed_xid, h.id
+        LIMIT %(limit)s) e), '[]'::json) AS changes
+FROM horizon
