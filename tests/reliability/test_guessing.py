@@ -239,3 +239,40 @@ def _cpu(pid: int) -> float:
     except FileNotFoundError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_http_basic_costs_what_the_cookie_costs_once_the_pair_is_remembered(db_url, tmp_path):
+    """Thalamus GET with HTTP Basic against the same GET with the signin's
+    cookie, each 60 times over one keep-alive connection, through a server of
+    its own with production password hashing (on a database of its own: the
+    other tests of this module leave thousands of failures behind)."""
+    server = start_server(db_url, tmp_path, workers=2, password_hash_profile="rfc9106-low-memory")
+    try:
+        _compare_basic_and_cookie(server)
+    finally:
+        stop_server(server)
+
+
+def _compare_basic_and_cookie(server) -> None:
+    host, port = server.base.removeprefix("http://").split(":")
+    status, headers, _ = send(server, "POST", "/api/v4/signin", json.dumps(
+        {"principal": "frank", "password": "frank-pass"}).encode(), {**JSON, **TOUCHPOINT}, "127.0.4.1")
+    assert status == 200
+    cookie = headers["set-cookie"].split(";", 1)[0]
+
+    def p50(credential: dict) -> float:
+        conn = http.client.HTTPConnection(host, int(port), timeout=30, source_address=("127.0.4.1", 0))
+        latencies = []
+        for _ in range(60):
+            started = time.perf_counter()
+            conn.request("GET", "/api/v4/cases/1013", headers={**TOUCHPOINT, **credential})
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            latencies.append(time.perf_counter() - started)
+        conn.close()
+        return statistics.median(latencies[10:])  # after the first verification (one per worker)
+
+    with_cookie, with_basic = p50({"Cookie": cookie}), p50(basic("frank", "frank-pass"))
+    record_figure("guessing", f"Thalamus GET p50: {with_basic * 1000:.1f} ms with HTTP Basic, "
+                              f"{with_cookie * 1000:.1f} ms with the cookie (ratio {with_basic / with_cookie:.2f})")
