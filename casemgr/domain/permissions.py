@@ -31,10 +31,13 @@ def check_may_touch_case(actor: Actor, case: CaseState | CaseView, action: str) 
 
 
 def check_may_read_case(actor: Actor, case: CaseState | CaseView) -> None:
-    """Reading needs no action, only reach: department for users, ownership for customers."""
+    """Reading needs no action, only sight: a user sees the cases of the
+    departments ``UserFacts.visible_department_ids`` names, a customer its
+    own cases, an OAuth client every case. The one definition of who sees
+    a case: reads by id apply it, and case search filters by it."""
     if actor.kind is ActorKind.CUSTOMER:
         check_may_touch_case(actor, case, action="")
-    elif actor.user is not None and case.department_id not in actor.user.department_ids:
+    elif actor.user is not None and case.department_id not in actor.user.visible_department_ids:
         raise errors.CaseOutsideUserDepartments(
             f"User is not allowed to access case {case.id}.", case_id=case.id
         )
