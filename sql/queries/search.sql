@@ -20,8 +20,11 @@
 -- condition on the parameters alone, which Postgres runs as a one-time
 -- filter (a branch not taken reads nothing). The first filter given, in the
 -- order customer, email, phone, custom attribute, finds the candidates; every
--- filter is then checked on each of them. The cost follows the number of
--- candidates, not the number of cases.
+-- filter is then checked on each of them. The candidates are materialized:
+-- left to reorder the joins, the planner checks the filters on every case of
+-- a small table before it narrows them down, and on a large one it would be
+-- free to do the same. The cost follows the number of candidates, not the
+-- number of cases.
 WITH principal AS (
     SELECT (p ->> 'user_id')::bigint AS user_id, (p ->> 'customer_id')::bigint AS customer_id
     FROM (SELECT nullif(current_setting('casemgr.principal', true), '')::json AS p) AS setting
@@ -30,7 +33,7 @@ WITH principal AS (
     SELECT pr.user_id, pr.customer_id,
            u.home_department_id || u.foreign_department_ids || u.shared_department_ids AS departments
     FROM principal pr LEFT JOIN user_facts u ON u.id = pr.user_id
-), candidates AS (
+), wanted AS (
     SELECT c.id FROM support_case c
     WHERE c.customer_id = %(customer_id)s::bigint
     UNION ALL
@@ -44,6 +47,9 @@ WITH principal AS (
     WHERE %(customer_id)s::bigint IS NULL AND %(email)s::text IS NULL AND %(phone)s::text IS NULL
       AND f.case_type_id IS NULL AND f.name = (%(custom_names)s::text[])[1]
       AND v.value #>> '{}' = (%(custom_values)s::text[])[1]
+), candidates AS MATERIALIZED (
+    SELECT c.id, c.department_id, c.customer_id, c.last_modified, c.due_date, c.severity, c.subject
+    FROM wanted JOIN support_case c ON c.id = wanted.id
 ), found AS (
     SELECT c.id, count(*) OVER () AS total,
            row_number() OVER (ORDER BY
@@ -65,8 +71,7 @@ WITH principal AS (
                CASE WHEN %(sort)s::text = 'subject' AND %(descending)s::boolean THEN c.subject END DESC NULLS LAST,
                CASE WHEN %(descending)s::boolean THEN c.id END DESC,
                c.id) AS position
-    FROM candidates k
-    JOIN support_case c ON c.id = k.id
+    FROM candidates c
     CROSS JOIN sight s
     LEFT JOIN customer cu ON cu.id = c.customer_id
     WHERE (s.user_id IS NOT NULL AND c.department_id = ANY(s.departments)
@@ -76,11 +81,11 @@ WITH principal AS (
       AND (%(email)s::text IS NULL OR lower(cu.email) = lower(%(email)s::text))
       AND (%(phone)s::text IS NULL OR cu.phone = %(phone)s::text)
       AND NOT EXISTS (
-          SELECT 1 FROM unnest(%(custom_names)s::text[], %(custom_values)s::text[]) AS wanted (name, value)
+          SELECT 1 FROM unnest(%(custom_names)s::text[], %(custom_values)s::text[]) AS custom (name, value)
           WHERE NOT EXISTS (
               SELECT 1 FROM custom_field f
               JOIN case_custom_value v ON v.custom_field_id = f.id AND v.case_id = c.id
-              WHERE f.case_type_id IS NULL AND f.name = wanted.name AND v.value #>> '{}' = wanted.value))
+              WHERE f.case_type_id IS NULL AND f.name = custom.name AND v.value #>> '{}' = custom.value))
 ), page AS (
     -- The page's ids as an array: the cases are then read by their keys,
     -- whatever the generic plan guesses about how many were found.

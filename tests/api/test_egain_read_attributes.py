@@ -48,6 +48,13 @@ def test_a_list_of_names_adds_those_attributes_to_the_summary(egain, asked, adde
     assert set(case) == SUMMARY | added
 
 
+def test_attribute_is_one_comma_separated_value(v12):
+    response = v12.client.get("/ws/v12/interaction/case/1013?$attribute=description&$attribute=custom",
+                              headers=v12.headers("frank"))
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "400-152"
+
+
 def test_the_etag_is_the_same_whatever_is_shown(egain):
     tags = {read_one(egain, asked)[0].headers["ETag"] for asked in (None, "all", "description")}
     assert len(tags) == 1

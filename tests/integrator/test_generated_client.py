@@ -118,6 +118,17 @@ def test_a_generated_client_logs_in_reads_edits_and_meets_each_apis_conflict(cli
     assert latest == current.last_modified.date != read
     assert edit(latest, "Resolved").status_code == 204
 
+    # The customer's cases, found by the phone number they call from, each
+    # with its description besides the summary; every attribute of one case.
+    search_case = api("egain_v12.search_case")
+    found = search_case.sync(client=agent, phone="+15550100", attribute="description", pagesize=75)
+    by_id = {found_case.id: found_case for found_case in found.case}
+    assert by_id["1013"].subject == "Resolved" and by_id["1013"].description == "Phone does not charge"
+    assert found.pagination_info.count == len(found.case) >= 3
+    whole = get_cases_by_ids.sync(client=agent, case_ids="1013", attribute="all").case[0]
+    assert [a.attrib_name for a in whole.custom_attributes.custom_attribute] == ["customer_rating", "region"]
+    assert not case.owner and whole.owner.user.name == "frank"  # the summary read showed no owner
+
     # eGain v3: a user token from the token endpoint, then PATCH.
     issue_token = api("oauth2.issue_token")
     get_v3, edit_v3 = api("egain_v3.get_cases_by_ids_v3"), api("egain_v3.edit_case_v3")
@@ -126,7 +137,7 @@ def test_a_generated_client_logs_in_reads_edits_and_meets_each_apis_conflict(cli
             grant_type=m.V3TokenRequestGrantType.PASSWORD, username=FRANK[0], password=FRANK[1],
             client_id="crm", client_secret="crm-secret"))
     user = client_package.AuthenticatedClient(base_url=demo_base_url, token=token.access_token)
-    language = m.Language.EN_US
+    language = "en-US"  # an Accept-Language header value
     v3_case = get_v3.sync(client=user, case_ids="1013", accept_language=language).case[0]
     assert v3_case.subject == "Resolved"  # one case, whatever the API
 

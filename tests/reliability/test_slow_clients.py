@@ -79,7 +79,7 @@ class Attack:
             except OSError:
                 answer = b""
             if answer:
-                self.answers.append(answer[:200])
+                self.answers.append(answer[:1000])  # the status line, the headers and the error code
             closed_after = time.monotonic() - started
             break
         self.closed_after[kind].append(closed_after)

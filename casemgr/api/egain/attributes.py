@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import request
 
+from casemgr.api import errors as api_errors
 from casemgr.domain import errors
 
 PARAMETER = "$attribute"
@@ -32,8 +33,13 @@ EVERYTHING = frozenset(SUMMARY + MORE)
 
 def requested() -> frozenset[str]:
     """The attributes this request's ``$attribute`` asks for, with the
-    summary; an unknown name is 400 (400-196) with every name it takes."""
-    return shown_attributes(request.args.get(PARAMETER))
+    summary; an unknown name is 400 (400-196) with every name it takes, a
+    second ``$attribute`` 400 (400-152): the list is one comma-separated value."""
+    values = request.args.getlist(PARAMETER)
+    if len(values) > 1:
+        raise api_errors.InvalidAttributeValue(
+            f"Query parameter '{PARAMETER}' may be given once, as a comma-separated list.", attribute=PARAMETER)
+    return shown_attributes(values[0] if values else None)
 
 
 def shown_attributes(value: str | None) -> frozenset[str]:
@@ -52,15 +58,17 @@ def shown_attributes(value: str | None) -> frozenset[str]:
 
 def parameter(description: str) -> dict:
     """The ``$attribute`` query parameter, as the spec documents it."""
+    name = "(?:" + "|".join(NAMES) + ")"
     return {
-        "in": "query", "name": PARAMETER, "required": False, "explode": False,
-        "schema": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(NAMES)}},
+        "in": "query", "name": PARAMETER, "required": False,
+        "schema": {"type": "string", "pattern": f"^{name}(?:,{name})*$"},
         "description": description + f" Without it, the summary: {', '.join(SUMMARY)}. `all` adds "
-                       f"{', '.join(MORE)}; a list adds the attributes it names (`custom` is "
-                       "customAttributes). Any other name is 400 (400-196), with every name it takes in details.",
+                       f"{', '.join(MORE)}; a comma-separated list of names adds the attributes it names "
+                       "(`custom` is customAttributes). Any other name is 400 (400-196), with every name it "
+                       "takes in details.",
         "examples": {
-            "all": {"summary": "Every attribute", "value": [ALL]},
+            "all": {"summary": "Every attribute", "value": ALL},
             "some": {"summary": "The summary, the description and the custom attributes",
-                     "value": ["description", "custom"]},
+                     "value": "description,custom"},
         },
     }

@@ -39,8 +39,9 @@ HREF = re.compile(r"(?:https?://[^/]+)?(?:/system)?/ws/v12/interaction/case/(?P<
 blp = Blueprint(
     "egain_v12", __name__, url_prefix="/ws/v12",
     description="eGain Interaction API v12. Log in with POST /ws/v12/authentication/user/login, "
-                "then send the X-egain-session it answers with on every call. JSON or XML both ways. "
-                "Also served under the /system context root (/system/ws/v12/...).",
+                "then send the X-egain-session it answers with on every call. JSON or XML both ways; a "
+                "request without Accept gets XML, eGain's default (Accept: */* gets JSON). Also served "
+                "under the /system context root (/system/ws/v12/...).",
 )
 
 PUBLIC_ENDPOINTS = {"egain_v12.Login"}
