@@ -76,7 +76,7 @@ def test_the_search_shows_the_summary_unless_attribute_asks_for_more(egain):
     assert set(some[1]) == SUMMARY | {"description", "customAttributes"}
 
 
-def test_the_xml_answer_is_eagins_cases_with_pagination_info(v12):
+def test_the_xml_answer_is_egains_cases_with_pagination_info(v12):
     response = v12.search("customer=2001", Accept="application/xml")
     assert response.mimetype == "application/xml"
     assert response.data.count(b"<case ") == 2
