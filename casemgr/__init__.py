@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     from casemgr.api.thalamus_v4 import views as thalamus_v4_views
     from casemgr.api.context import Services
     from casemgr.api.handlers import register_error_handlers, register_request_guards
+    from casemgr.api import metrics as api_metrics
     from casemgr.api.request_log import register_request_logging
     from casemgr.api.system_root import SystemContextRoot
     from casemgr.service.cases import CaseService
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     register_error_handlers(app)
     register_request_guards(app)
     register_request_logging(app)
+    api_metrics.init_app(app)
     app.wsgi_app = SystemContextRoot(app.wsgi_app)
     return app
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -130,6 +133,15 @@ def _history(args, settings: Settings) -> int:
 
 
 def _serve(args, settings: Settings) -> int:
+    metrics_dir = _metrics_directory()  # first: before anything imports prometheus_client
+    try:
+        return _serve_with_metrics_dir(args, settings)
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _serve_with_metrics_dir(args, settings: Settings) -> int:
     from casemgr.db import migrate
 
     settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
@@ -158,6 +170,20 @@ def _serve(args, settings: Settings) -> int:
         print(f"casemgr: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
         return 3
     return 0
+
+
+def _metrics_directory() -> str | None:
+    """Where the workers write their Prometheus samples, so that /metrics
+    adds up every worker's (casemgr.metrics). Set before any worker starts;
+    an operator's own PROMETHEUS_MULTIPROC_DIR is used as it is, and kept."""
+    # Not imported from casemgr.metrics: prometheus_client picks its storage
+    # when it is first imported, so the variable must be set before that.
+    variable = "PROMETHEUS_MULTIPROC_DIR"
+    if os.environ.get(variable):
+        return None
+    directory = tempfile.mkdtemp(prefix="casemgr-metrics-")
+    os.environ[variable] = directory
+    return directory
 
 
 DEMO_LOADED = "  demo data loaded: log in as frank / frank-pass (see README)\n"

@@ -111,6 +111,10 @@ class Database:
             log.warning("database unavailable: %s", type(exc).__name__)
             raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc
 
+    def stats(self) -> dict:
+        """The pool's size, idle connections and waiting requests."""
+        return self.pool.get_stats()
+
     def is_ready(self) -> bool:
         try:
             with self.unit_of_work() as uow:
@@ -162,6 +166,9 @@ class NoDatabase:
 
     def is_ready(self) -> bool:
         return False
+
+    def stats(self) -> dict:
+        return {}
 
     def close(self) -> None:
         pass

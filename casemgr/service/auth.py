@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from casemgr import metrics
 from casemgr.domain import errors
 from casemgr.domain.model import Actor
 from casemgr.service.credentials import (
@@ -144,6 +145,7 @@ def _actor_of(credentials: Credentials, row: dict) -> Actor | None:
     """The actor a resolution row names; None when the credential is dead.
     A throttled or scope-less credential is refused here."""
     if row["retry_after"] is not None:
+        metrics.CREDENTIAL_THROTTLED.inc()
         raise too_many_attempts(row["retry_after"])
     if row["customer"] is not None:
         return customer_actor(row["customer"])

@@ -35,6 +35,7 @@ import argon2.profiles
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from casemgr import metrics
 from casemgr.domain import errors
 from casemgr.service.credentials import CredentialTags, VerifiedPassword
 from casemgr.service.errors import PasswordChecksBusy
@@ -91,6 +92,7 @@ class PasswordHashing:
         """A turn for one password check, from its first query to its last
         hash; refused at once when none is free."""
         if not self._admitted.acquire(blocking=False):
+            metrics.CREDENTIAL_BUSY.inc()
             raise PasswordChecksBusy("Too many password checks are in progress; retry shortly.")
         try:
             yield
@@ -176,6 +178,7 @@ class PasswordChecker:
             if first:
                 first()
         if candidates["retry_after"] is not None:
+            metrics.CREDENTIAL_THROTTLED.inc()
             raise too_many_attempts(candidates["retry_after"])
         for kind in kinds:
             candidate = candidates[f"{kind}_login"]
@@ -185,6 +188,7 @@ class PasswordChecker:
                 return _verified(kind, account, candidate)
         with self._unit_of_work() as uow:
             uow.auth.record_credential_failure(self.throttle.params(account, address))
+        metrics.CREDENTIAL_FAILURES.inc()
         raise errors.InvalidCredentials("Invalid user name or password.")
 
     def verify_remembered(self, principal: str, password: str, address: str, *, kinds: tuple[str, ...],
