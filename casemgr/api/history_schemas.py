@@ -14,7 +14,7 @@ _ATTRIBUTE = {"xml": {"attribute": True}}
 FIELD_VOCABULARY = (
     "subject, description, solution, severity, dueDate, owner (a user id), status, resolution (by name), "
     "category, type (by code), relatedCases (oldValue: the ids removed, newValue: the ids added), "
-    "customAttributes.<name>, caseData.<name>, comments (newValue: the ids added); a creation or a load "
+    "`customAttributes.<name>`, `caseData.<name>`, comments (newValue: the ids added); a creation or a load "
     "also records case (newValue created), department (by name) and customer (an id)"
 )
 
