@@ -172,8 +172,9 @@ def assert_history_matches(db_url: str, accepted: list[tuple[int, str]], uncerta
     nothing else may."""
     with psycopg.connect(db_url) as conn:
         for case_id in CASES:
-            rows = conn.execute("SELECT last_modified, changes FROM case_history WHERE case_id = %s ORDER BY id",
-                                (case_id,)).fetchall()
+            # The load's own entries (the case as loaded) are no write of the run.
+            rows = conn.execute("SELECT last_modified, changes FROM case_history WHERE case_id = %s AND api <> 'load' "
+                                "ORDER BY id", (case_id,)).fetchall()
             versions = [r[0] for r in rows]
             assert len(versions) == len(set(versions))
             written = [c["new"] for _, changes in rows for c in changes if c["field"] == "subject"]

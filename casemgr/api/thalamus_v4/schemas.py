@@ -106,3 +106,7 @@ class ThalamusErrors(Schema):
         metadata={"description": "One entry per error, each with an `execution.{key}` companion in English.",
                   "example": {"status": "InvalidName", "execution.status": "execution.status: Status 'X' does not exist."}},
     )
+    changedFields = fields.String(metadata={
+        "description": "412 only: the fields changed since the version If-Match named, comma-separated, in the "
+                       "vocabulary of a case's history; unknown when the case never had that version.",
+        "example": "status,comments"})
