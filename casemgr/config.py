@@ -81,6 +81,10 @@ class Settings:
         settings = cls(**values)
         if settings.default_language not in SUPPORTED_LANGUAGES:
             raise ValueError(f"CASEMGR_DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        for name in ("webhook_timeout_seconds", "webhook_retry_hours", "webhook_retry_base_seconds",
+                     "webhook_poll_seconds", "webhook_concurrency"):
+            if getattr(settings, name) <= 0:
+                raise ValueError(f"CASEMGR_{name.upper()} must be more than 0")
         if settings.webhook_lease_seconds <= settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS:
             # A lease that can run out while its worker still waits for the
             # answer lets a second, healthy worker deliver the same change.

@@ -119,3 +119,19 @@ def test_a_sealed_secret_opens_only_under_the_same_server_key():
     assert box.seal(secret) != sealed  # a fresh nonce each time
     with pytest.raises(Exception):
         WebhookSecrets(lambda: b"x" * 32).open(sealed)
+
+
+def test_webhook_settings_are_read_and_a_lease_shorter_than_an_attempt_is_refused():
+    from casemgr.config import Settings
+
+    settings = Settings.from_env({"CASEMGR_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+                                  "CASEMGR_WEBHOOK_RETRY_BASE_SECONDS": "0.5", "CASEMGR_WEBHOOK_RETRY_HOURS": "2"})
+    assert (settings.webhook_allow_private_targets, settings.webhook_retry_base_seconds,
+            settings.webhook_retry_hours) == (True, 0.5, 2.0)
+    assert Settings.from_env({}).webhook_allow_private_targets is False
+    for environ, says in (({"CASEMGR_WEBHOOK_LEASE_SECONDS": "12"}, "must exceed"),
+                          ({"CASEMGR_WEBHOOK_ALLOW_PRIVATE_TARGETS": "perhaps"}, "not a valid bool"),
+                          ({"CASEMGR_WEBHOOK_CONCURRENCY": "0"}, "more than 0"),
+                          ({"CASEMGR_WEBHOOK_POLL_SECONDS": "-1"}, "more than 0")):
+        with pytest.raises(ValueError, match=says):
+            Settings.from_env(environ)
