@@ -35,8 +35,9 @@ class StoredHistory:
 
 @dataclass(frozen=True)
 class FeedRead:
-    """Changes in feed order, and the xmin and xmax of the snapshot they were
-    read in (the feed's horizon, and the newest transaction it could know)."""
+    """Changes in feed order, the feed's horizon when they were read (as
+    ``xmin``: the oldest transaction of this database then running) and the
+    snapshot's xmax (the newest transaction it could know)."""
 
     changes: tuple[FeedChange, ...]
     xmin: int

@@ -6,9 +6,11 @@ cursor it was given sees every committed change exactly once, each case's
 changes in the order they were committed, also when transactions commit in
 another order than they started. Entries are paged by their feed position
 (``casemgr.domain.history.FeedPosition``: a transaction position and the
-entry's id), only up to the oldest transaction still running when the page
-is read (the snapshot's xmin; ``sql/queries/history.sql``). A change whose
-transaction is still open holds back the feed, never falls behind it.
+entry's id), only up to the oldest transaction of this database still
+running when the page is read (the horizon; ``sql/queries/history.sql``,
+migration 0006). A change whose transaction is still open holds back the
+feed, never falls behind it; a transaction of another database on the same
+server holds back nothing.
 
 ``changes_after`` is the feed for any reach, inside any unit of work, for
 whatever follows the feed besides the API (the API's use case is

@@ -41,12 +41,14 @@ SELECT
 
 -- name: get_change_feed
 -- The changes after a feed position, in feed order: (feed_xid, id), up to the
--- xmin of this statement's snapshot. Every transaction with an xid below it
--- has ended, so no change at or before a position handed out can commit
--- later (see migration 0005). departments: the reach (NULL: every case).
--- xmin and xmax come back to set the next position and to check a cursor.
+-- horizon of this statement's snapshot (case_feed_horizon, migration 0006:
+-- its oldest running transaction that may belong to this database). Every
+-- transaction of this database with an xid below it has ended, so no change
+-- at or before a position handed out can commit later (see migration 0005).
+-- departments: the reach (NULL: every case). The horizon (as xmin) and xmax
+-- come back to set the next position and to check a cursor.
 WITH horizon AS (
-    SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin, pg_snapshot_xmax(pg_current_snapshot()) AS xmax
+    SELECT case_feed_horizon(pg_current_snapshot()) AS xmin, pg_snapshot_xmax(pg_current_snapshot()) AS xmax
 )
 SELECT horizon.xmin::text AS xmin, horizon.xmax::text AS xmax,
     COALESCE((SELECT json_agg(e ORDER BY e.position, e.id) FROM (

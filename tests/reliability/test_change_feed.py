@@ -140,8 +140,8 @@ class Follower:
 
     def catch_up(self, expected: int) -> None:
         """After the writers: until the feed is read to its end and holds as
-        many changes as the history (transactions of the whole server can
-        hold it back a moment)."""
+        many changes as the history (transactions of the database still
+        running can hold it back a moment)."""
         deadline = time.monotonic() + 120
         while True:
             page = self.poll()
