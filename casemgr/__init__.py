@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     from casemgr.api.thalamus_v4 import docs as thalamus_v4_docs
     from casemgr.api.egain_v3 import oauth as egain_v3_oauth
     from casemgr.api.egain_v3 import views as egain_v3_views
+    from casemgr.api.egain_v3 import webhooks as egain_v3_webhooks
     from casemgr.api.egain_v12 import views as egain_v12_views
     from casemgr.api.thalamus_v4 import views as thalamus_v4_views
     from casemgr.api.context import Services
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     from casemgr.service.creation import CaseCreationService
     from casemgr.service.feed import ChangeFeed
     from casemgr.service.history import HistoryService
+    from casemgr.service.webhooks import WebhookSecrets, WebhookService
+    from casemgr.outbound import resolve_host
 
     settings = settings or Settings.from_env()
     # No static folder: the explorer serves its own files (casemgr.api.explorer).
@@ -80,6 +83,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
         creation=CaseCreationService(auth.authenticator),
         history=HistoryService(auth.authenticator),
         feed=ChangeFeed(auth.authenticator),
+        webhooks=WebhookService(auth.authenticator, database.unit_of_work, WebhookSecrets(auth.tags.key), resolve_host,
+                                allow_private_targets=settings.webhook_allow_private_targets),
         auth=auth.authenticator,
         tags=auth.tags,
         trusted_proxies=parse_networks(settings.trusted_proxies),
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     api.register_blueprint(thalamus_v4_views.blp)
     api.register_blueprint(egain_v3_oauth.token_blp)
     api.register_blueprint(egain_v3_views.blp)
+    api.register_blueprint(egain_v3_webhooks.blp)
     egain_v3_oauth.init_app(app)
     explorer.init_app(app)
     register_error_handlers(app)

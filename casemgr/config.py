@@ -19,6 +19,14 @@ SUPPORTED_LANGUAGES = (
 )
 
 
+# What a delivery may take beyond its HTTP timeout (resolving the name,
+# recording the outcome) before its lease runs out.
+LEASE_MARGIN_SECONDS = 5
+
+_TRUE = ("true", "yes", "1", "on")
+_FALSE = ("false", "no", "0", "off")
+
+
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("casemgr", appauthor=False))
 
@@ -52,6 +60,14 @@ class Settings:
     # Comma-separated addresses or networks of the proxies whose
     # X-Forwarded-For is believed (the client address throttling counts by).
     trusted_proxies: str = ""
+    # Webhooks (casemgr.service.webhooks, casemgr.service.delivery).
+    webhook_allow_private_targets: bool = False
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_hours: float = 24.0
+    webhook_retry_base_seconds: float = 30.0
+    webhook_lease_seconds: float = 60.0
+    webhook_poll_seconds: float = 0.5
+    webhook_concurrency: int = 8
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -65,6 +81,15 @@ class Settings:
         settings = cls(**values)
         if settings.default_language not in SUPPORTED_LANGUAGES:
             raise ValueError(f"CASEMGR_DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        for name in ("webhook_timeout_seconds", "webhook_retry_hours", "webhook_retry_base_seconds",
+                     "webhook_poll_seconds", "webhook_concurrency"):
+            if getattr(settings, name) <= 0:
+                raise ValueError(f"CASEMGR_{name.upper()} must be more than 0")
+        if settings.webhook_lease_seconds <= settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS:
+            # A lease that can run out while its worker still waits for the
+            # answer lets a second, healthy worker deliver the same change.
+            raise ValueError(f"CASEMGR_WEBHOOK_LEASE_SECONDS must exceed CASEMGR_WEBHOOK_TIMEOUT_SECONDS by more "
+                             f"than {LEASE_MARGIN_SECONDS} seconds")
         return settings
 
     def with_overrides(self, **changes) -> "Settings":
@@ -75,6 +100,12 @@ def _convert(name: str, type_name: str, raw: str):
     try:
         if type_name == "int":
             return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name == "bool":
+            if raw.strip().lower() not in _TRUE + _FALSE:
+                raise ValueError(raw)
+            return raw.strip().lower() in _TRUE
         if type_name == "Path":
             return Path(raw).expanduser()
         return raw

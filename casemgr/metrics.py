@@ -36,6 +36,16 @@ POOL_IN_USE = Gauge("casemgr_db_pool_in_use", "Database connections lent to a re
 POOL_WAITING = Gauge("casemgr_db_pool_waiting", "Requests waiting for a database connection.",
                      multiprocess_mode="livesum")
 
+WEBHOOK_DELIVERIES = Counter("casemgr_webhook_deliveries",
+                             "Webhook delivery attempts by outcome: delivered (a 2xx), retrying (any other answer, "
+                             "a timeout or no connection; tried again later), failed (retries ran out).",
+                             ["outcome"])
+# Every worker reads the same count from the database: the most recent
+# reading of a live worker is the value, not their sum.
+WEBHOOK_RETRY_BACKLOG = Gauge("casemgr_webhook_retry_backlog",
+                              "Webhook deliveries waiting to be tried again after a failed attempt.",
+                              multiprocess_mode="livemostrecent")
+
 
 def exposition() -> tuple[bytes, str]:
     """The metrics of every worker (multiprocess mode), or of this process."""

@@ -13,6 +13,7 @@ from casemgr.service.credentials import CredentialTags
 from casemgr.service.feed import ChangeFeed
 from casemgr.service.history import HistoryService
 from casemgr.service.tokens import TokenService
+from casemgr.service.webhooks import WebhookService
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Services:
     creation: CaseCreationService
     history: HistoryService
     feed: ChangeFeed
+    webhooks: WebhookService
     auth: Authenticator
     tags: CredentialTags
     trusted_proxies: tuple  # ip networks whose X-Forwarded-For is believed

@@ -24,7 +24,7 @@ PAGE_SIZE = "$pagesize"
 PAGING_PARAMETERS = (PAGE_NUMBER, PAGE_SIZE)
 
 
-def _whole_number(name: str) -> int | None:
+def whole_number(name: str) -> int | None:
     value = request.args.get(name)
     if value is None:
         return None
@@ -37,7 +37,7 @@ def _whole_number(name: str) -> int | None:
 
 def requested_page() -> PageRequest:
     """``$pagenum`` and ``$pagesize`` of the query (eGain's paging)."""
-    return page_request(_whole_number(PAGE_NUMBER), _whole_number(PAGE_SIZE))
+    return page_request(whole_number(PAGE_NUMBER), whole_number(PAGE_SIZE))
 
 
 def author_object(author: Author | None) -> dict | None:
@@ -85,7 +85,7 @@ def conflict_summary(exc: StaleCase) -> tuple[str, str] | None:
 def requested_feed() -> tuple[FeedPosition | None, int]:
     """``after`` (a cursor, or None for the beginning) and ``limit``."""
     after = request.args.get("after")
-    limit = _whole_number("limit")
+    limit = whole_number("limit")
     return (decode_cursor(after) if after is not None else None,
             check_limit(DEFAULT_LIMIT if limit is None else limit))
 

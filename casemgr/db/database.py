@@ -19,6 +19,7 @@ from casemgr.db.history_repository import PgHistoryRepository
 from casemgr.db.repositories import PgAuthRepository, PgCaseRepository
 from casemgr.db.statements import Statements
 from casemgr.db.thalamus_repository import PgThalamusRepository
+from casemgr.db.webhook_repository import PgWebhookRepository
 from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class PgUnitOfWork:
         self.auth = PgAuthRepository(self.statements)
         self.thalamus = PgThalamusRepository(self.statements)
         self.history = PgHistoryRepository(self.statements)
+        self.webhooks = PgWebhookRepository(self.statements)
 
 
 class Database:

@@ -72,6 +72,9 @@ class PgHistoryRepository(NamedQueries):
         })
         return FeedRead(tuple(feed_change_from_json(c) for c in row["changes"]), int(row["xmin"]), int(row["xmax"]))
 
+    def feed_horizon(self) -> int:
+        return int(self._one("get_feed_horizon", {})["xmin"])
+
 
 def references_from_json(row: dict) -> References:
     def ids(names: dict | None) -> dict[int, str]:

@@ -212,3 +212,15 @@ class NotChangeableWhenClosed(DomainError):
 
 class InvalidCursor(DomainError):
     """A change feed cursor that the feed never handed out."""
+
+
+# -- webhooks ----------------------------------------------------------------
+
+class WebhookTargetRefused(DomainError):
+    """A webhook URL whose host does not resolve, or resolves to an address
+    the service must not call: loopback, private, link-local, reserved or a
+    cloud metadata address (unless private targets are allowed)."""
+
+
+class WebhookNotFound(DomainError):
+    """No webhook subscription with that id among the client's own."""

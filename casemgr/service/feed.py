@@ -90,6 +90,13 @@ def changes_after(uow, after: FeedPosition, limit: int, departments: frozenset[i
     return FeedPage(read.changes, max(after, FeedPosition(read.xmin - 1, _AFTER_ALL)))
 
 
+def horizon(uow) -> FeedPosition:
+    """The position of now: every change that commits from now on comes
+    after it (so may a few that committed just before, whose transactions
+    began while an older one was still running)."""
+    return FeedPosition(uow.history.feed_horizon() - 1, _AFTER_ALL)
+
+
 class ChangeFeed:
     def __init__(self, authenticator: Authenticator):
         self._auth = authenticator

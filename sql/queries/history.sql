@@ -67,3 +67,9 @@ SELECT horizon.xmin::text AS xmin, horizon.xmax::text AS xmax,
         ORDER BY h.feed_xid, h.id
         LIMIT %(limit)s) e), '[]'::json) AS changes
 FROM horizon
+
+-- name: get_feed_horizon
+-- The feed's horizon now (case_feed_horizon, migration 0006): every change
+-- with a feed position below it has committed; every change of this
+-- database still to commit will have a position at or above it.
+SELECT case_feed_horizon(pg_current_snapshot())::text AS xmin

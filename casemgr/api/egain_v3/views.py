@@ -46,16 +46,22 @@ blp = Blueprint("egain_v3", __name__, url_prefix="/core/casemgr/v3",
                             "credentials). Accept-Language is required. JSON or XML both ways.")
 
 
-def document(*statuses, **doc):
-    """The bearer token, the headers every v3 call reads, and the eGain error
-    body of each status: every call can also answer 401 and 403 (token and
-    scope), 406 (Accept, Accept-Language), 415 (a body's Content-Type), 500
-    and 503."""
-    def decorate(view):
-        view = docs.document_errors(blp, *statuses, 401, 403, 406, 415, 500, 503)(view)
-        parameters = [docs.accept_language(required=True), docs.ERROR_MESSAGE_HEADER, *doc.pop("parameters", ())]
-        return apidoc.documentation_only(blp.doc(security=SECURITY, parameters=parameters, **doc))(view)
-    return decorate
+def documenter(blueprint: Blueprint):
+    """``document`` for a v3 blueprint: its bearer token, the headers every
+    v3 call reads, and the eGain error body of each status: every call can
+    also answer 401 and 403 (token and scope), 406 (Accept,
+    Accept-Language), 415 (a body's Content-Type), 500 and 503."""
+    def document(*statuses, **doc):
+        def decorate(view):
+            view = docs.document_errors(blueprint, *statuses, 401, 403, 406, 415, 500, 503)(view)
+            parameters = [docs.accept_language(required=True), docs.ERROR_MESSAGE_HEADER,
+                          *doc.pop("parameters", ())]
+            return apidoc.documentation_only(blueprint.doc(security=SECURITY, parameters=parameters, **doc))(view)
+        return decorate
+    return document
+
+
+document = documenter(blp)
 
 
 _EDIT_STATUSES = (400, 409, 411, 412, 413)
@@ -68,41 +74,50 @@ def bearer_token() -> str | None:
     return match.group("token") if match else None
 
 
-@blp.before_request
-def authenticate_and_negotiate():
-    """401 (missing or bad token), 403 (scope), then 406 and 415. The token
-    is checked by the use case, in its first message to the database; a
-    fault found before it runs is answered once the token was checked on its
-    own (``checked_first``)."""
-    g.credentials = credentials.issued(API, CredentialKind.TOKEN, bearer_token(), scopes=MANAGE_SCOPES)
-    credentials.refuse_if_dead(g.credentials)
-    with credentials.checked_first(g.credentials):
-        negotiate(language_required=True)
+def install_hooks(blueprint: Blueprint, scopes: frozenset[str]) -> None:
+    """What every v3 call goes through, for a blueprint whose calls need a
+    token granting one of ``scopes``."""
+
+    @blueprint.before_request
+    def authenticate_and_negotiate():
+        """401 (missing or bad token), 403 (scope), then 406 and 415. The
+        token is checked by the use case, in its first message to the
+        database; a fault found before it runs is answered once the token
+        was checked on its own (``checked_first``)."""
+        g.credentials = credentials.issued(API, CredentialKind.TOKEN, bearer_token(), scopes=scopes)
+        credentials.refuse_if_dead(g.credentials)
+        with credentials.checked_first(g.credentials):
+            negotiate(language_required=True)
+
+    @blueprint.errorhandler(ScopeNotGranted)
+    def scope_refused(exc: ScopeNotGranted):
+        """The use case found the token live but without the scope: the
+        answer challenges for it (``bearer_challenge``)."""
+        g.scope_refused = True
+        return error_response(exc)
+
+    @blueprint.after_request
+    def bearer_challenge(response):
+        """RFC 6750 section 3: a 401 challenges for a bearer token, naming
+        invalid_token when one was sent (a request without any says no
+        error); a token without the scope the call needs is
+        insufficient_scope."""
+        if response.status_code == 401:
+            challenge = BEARER_CHALLENGE
+            if bearer_token() is not None:
+                challenge += ', error="invalid_token", error_description="The access token is invalid or expired."'
+            response.headers["WWW-Authenticate"] = challenge
+        elif response.status_code == 403 and getattr(g, "scope_refused", False):
+            response.headers["WWW-Authenticate"] = (
+                f'{BEARER_CHALLENGE}, error="insufficient_scope", '
+                f'error_description="The access token grants neither {" nor ".join(sorted(scopes))}."'
+                if len(scopes) > 1 else
+                f'{BEARER_CHALLENGE}, error="insufficient_scope", scope="{next(iter(scopes))}", '
+                f'error_description="The access token does not grant {next(iter(scopes))}."')
+        return with_content_language(response)
 
 
-@blp.errorhandler(ScopeNotGranted)
-def scope_refused(exc: ScopeNotGranted):
-    """The use case found the token live but without the scope: the answer
-    challenges for it (``bearer_challenge``)."""
-    g.scope_refused = True
-    return error_response(exc)
-
-
-@blp.after_request
-def bearer_challenge(response):
-    """RFC 6750 section 3: a 401 challenges for a bearer token, naming
-    invalid_token when one was sent (a request without any says no error);
-    a token without the scope the call needs is insufficient_scope."""
-    if response.status_code == 401:
-        challenge = BEARER_CHALLENGE
-        if bearer_token() is not None:
-            challenge += ', error="invalid_token", error_description="The access token is invalid or expired."'
-        response.headers["WWW-Authenticate"] = challenge
-    elif response.status_code == 403 and getattr(g, "scope_refused", False):
-        response.headers["WWW-Authenticate"] = (
-            f'{BEARER_CHALLENGE}, error="insufficient_scope", '
-            f'error_description="The access token grants neither {" nor ".join(sorted(MANAGE_SCOPES))}."')
-    return with_content_language(response)
+install_hooks(blp, MANAGE_SCOPES)
 
 
 def edit_body(schema, *, state_requirement=StateRequirement.OPEN):
