@@ -31,6 +31,13 @@ run.
     .venv/bin/python benchmarks/run.py               # N = 1,000, 10,000, 100,000
     .venv/bin/python benchmarks/run.py --million     # and N = 1,000,000
     .venv/bin/python benchmarks/run.py --million --update-readme   # and put the report in README.md
+    .venv/bin/python benchmarks/run.py --search-only --sizes 1000 --duration 3   # the case search alone
+
+Case search (v12 GET /ws/v12/interaction/case) is measured at every N too,
+with benchmarks/search.lua: by customer and by a custom attribute, each
+search finding the same number of cases (CASES_PER_GROUP) whatever N, so its
+p50 at N = 1,000,000 over its p50 at N = 1,000 tells whether the filters, the
+sort and the user's visibility are answered by indexes.
 
 The report is printed and kept in benchmarks/.work/last-run.md (and .json).
 
@@ -85,14 +92,22 @@ PASSWORD = "bench-pass"
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 TARGETS = ("casemgr", "casemgr-v3", "casemgr-v4-cookie", "casemgr-v4-basic", "floor", "bare", "helpdesk")
 SUCCESS = {"casemgr": 204, "casemgr-v3": 204, "casemgr-v4-cookie": 201, "casemgr-v4-basic": 201,
-           "floor": 204, "bare": 204, "helpdesk": 200, "casemgr-v12-read": 200, "casemgr-v4-read": 200}
+           "floor": 204, "bare": 204, "helpdesk": 200, "casemgr-v12-read": 200, "casemgr-v4-read": 200,
+           "casemgr-v12-search": 200}
 # Targets that take casemgr's own v12 request (session header, If-Match).
 V12_TARGETS = ("casemgr", "floor")
 # The same edit through the other two APIs, each with its own credential,
 # served by the same casemgr server.
 CASEMGR_TARGETS = ("casemgr", "casemgr-v3", "casemgr-v4-cookie", "casemgr-v4-basic")
 # Reads whose round trips are counted (not timed).
-READ_KINDS = ("casemgr-v12-read", "casemgr-v4-read")
+READ_KINDS = ("casemgr-v12-read", "casemgr-v4-read", "casemgr-v12-search")
+# Case searches, timed with wrk (benchmarks/search.lua). Every customer holds
+# CASES_PER_GROUP cases (contiguous ids), and every value of the custom
+# attribute order_ref as many (scattered over the table): a search finds as
+# many cases at every N.
+SEARCHES = {"search-customer": "v12 search by customer", "search-custom": "v12 search by custom attribute"}
+CASES_PER_GROUP = 10
+SEARCH_TARGET_RATIO = 1.5
 TOUCHPOINT = {"Thalamus-Touchpoint": "bench", "Thalamus-Token": "bench-token"}
 BENCH_CLIENT = ("bench", "bench-secret")
 
@@ -158,6 +173,7 @@ def prepare_casemgr_db(url: str, connections: int) -> None:
         conn.execute("INSERT INTO oauth_client (client_id, secret_hash, scopes) VALUES (%s, %s, %s)",
                      (BENCH_CLIENT[0], PasswordHashing("cheapest").hash(BENCH_CLIENT[1]),
                       ["core.casemgr.manage", "app.core.casemgr.manage"]))
+        conn.execute("INSERT INTO custom_field (name, data_type) VALUES ('order_ref', 'string')")
         conn.execute("""
             INSERT INTO app_user (login, password_hash, first_name, last_name, home_department_id, licenses, actions)
             SELECT 'bench' || g, %s, 'Bench', 'Agent ' || g, (SELECT id FROM department), '{User}',
@@ -165,20 +181,41 @@ def prepare_casemgr_db(url: str, connections: int) -> None:
             FROM generate_series(1, %s) g""", (password_hash, connections))
 
 
+def search_groups(n: int) -> int:
+    """How many customers (and order_ref values) N cases are spread over."""
+    return max(n // CASES_PER_GROUP, 1)
+
+
 def load_cases(url: str, n: int) -> None:
-    """N open, unowned cases in the agents' department: one INSERT … SELECT."""
+    """N open, unowned cases in the agents' department, one INSERT … SELECT;
+    for case search, customers with CASES_PER_GROUP cases each (cases
+    1-10 are customer 1's) and a custom attribute value on every case,
+    each value held by CASES_PER_GROUP cases far apart (R0 by cases
+    N/10, 2N/10, …)."""
+    groups = search_groups(n)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("TRUNCATE support_case, case_history, case_relation, case_custom_value, case_comment "
                      "RESTART IDENTITY CASCADE")
+        # DELETE, not TRUNCATE … CASCADE: that would empty auth_session too,
+        # ending the sessions the next N's runs still use.
+        conn.execute("DELETE FROM customer")
+        conn.execute("""
+            INSERT INTO customer (id, name, email, phone)
+            SELECT g, 'Customer ' || g, 'customer' || g || '@example.com', '+1555' || lpad(g::text, 7, '0')
+            FROM generate_series(1, %s) g""", (groups,))
         conn.execute("""
             INSERT INTO support_case (department_id, status_id, severity, subject, description, category_id,
-                                      case_type_id)
+                                      case_type_id, customer_id)
             SELECT (SELECT id FROM department), (SELECT id FROM case_status WHERE name = 'Open'),
                    (ARRAY['urgent','high','medium','low']::case_severity[])[1 + g %% 4],
                    'Case ' || g, 'Generated case number ' || g,
-                   (SELECT id FROM category), (SELECT id FROM case_type)
-            FROM generate_series(1, %s) g""", (n,))
-        conn.execute("VACUUM ANALYZE support_case")
+                   (SELECT id FROM category), (SELECT id FROM case_type), least(1 + (g - 1) / %s, %s)
+            FROM generate_series(1, %s) g""", (CASES_PER_GROUP, groups, n))
+        conn.execute("""
+            INSERT INTO case_custom_value (case_id, custom_field_id, value)
+            SELECT g, (SELECT id FROM custom_field WHERE name = 'order_ref'), to_jsonb('R' || g %% %s)
+            FROM generate_series(1, %s) g""", (groups, n))
+        conn.execute("VACUUM ANALYZE support_case, customer, case_custom_value")
 
 
 def current_etags(url: str, case_ids: list[int]) -> list[str]:
@@ -339,6 +376,8 @@ def request_for(target: str, case_id: int, credential: str | None, etag: str | N
             **json_headers, **TOUCHPOINT, "Authorization": f"Basic {credential}", "If-Match": etag}
     if target == "casemgr-v12-read":
         return "GET", f"/ws/v12/interaction/case/{case_id}", None, {**json_headers, "X-egain-session": credential}
+    if target == "casemgr-v12-search":
+        return "GET", "/ws/v12/interaction/case?customer=1", None, {**json_headers, "X-egain-session": credential}
     if target == "casemgr-v4-read":
         return "GET", f"/api/v4/cases/{case_id}", None, {
             **json_headers, **TOUCHPOINT, "Cookie": f"thalamus_session={credential}"}
@@ -362,7 +401,7 @@ def login(port: int, user: str) -> str:
 
 def credentials_for(kind: str, port: int, user: str) -> str:
     """What a connection of ``kind`` authenticates with, for one bench agent."""
-    if kind in ("casemgr", "floor", "casemgr-v12-read"):
+    if kind in ("casemgr", "floor", "casemgr-v12-read", "casemgr-v12-search"):
         return login(port, user)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     if kind == "casemgr-v3":
@@ -476,6 +515,46 @@ def measure_throughput(target, db_url, args, helpdesk, cases, sessions, n) -> Re
     return result
 
 
+def measure_search(kind: str, db_url: str, args, sessions: list[str], n: int) -> Result:
+    """Searches of one kind for ``args.duration`` seconds, each for another
+    customer (or order_ref value), with benchmarks/search.lua."""
+    server = Server("casemgr", db_url, args, None)
+    result = Result(n=n, target=kind)
+    env = {**os.environ, "BENCH_KIND": kind, "BENCH_GROUPS": str(search_groups(n)),
+           "BENCH_SESSIONS": ",".join(sessions)}
+
+    def wrk(seconds: int) -> dict:
+        cmd = ["wrk", "-t", str(args.connections), "-c", str(args.connections), "-d", f"{seconds}s",
+               "--timeout", "10s", "-s", str(HERE / "search.lua"), f"http://127.0.0.1:{server.port}"]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        line = next(l for l in out.splitlines() if l.startswith("BENCH_RESULT "))
+        return json.loads(line.removeprefix("BENCH_RESULT "))
+
+    try:
+        wrk(args.warmup)
+        log(f"N={n:,} {kind}: wrk -c {args.connections} for {args.duration} s")
+        cpu_before = cpu_seconds(server.process.pid, db_url)
+        figures = wrk(args.duration)
+        cpu_after = cpu_seconds(server.process.pid, db_url)
+    finally:
+        server.stop()
+    seconds = figures["duration_us"] / 1e6
+    result.requests = figures["requests"]
+    result.duration_s = seconds
+    result.edits_per_s = figures["ok"] / seconds
+    result.p50_ms = figures["p50_us"] / 1000
+    result.p99_ms = figures["p99_us"] / 1000
+    # A search that found nothing, or failed, means the data is not what it should be.
+    result.other = figures["empty"] + figures["other"] + figures["timeouts"] + figures["read_errors"] + \
+        figures["connect_errors"]
+    result.extra["wrk"] = figures
+    result.extra["cases_per_search"] = figures["found"] / max(figures["ok"], 1)
+    if figures["ok"]:
+        result.app_cpu_ms = (cpu_after[0] - cpu_before[0]) / figures["ok"] * 1000
+        result.db_cpu_ms = (cpu_after[1] - cpu_before[1]) / figures["ok"] * 1000
+    return result
+
+
 def _process_cpu(pid: int) -> tuple[int, float]:
     """(parent pid, user + system CPU seconds) of a live process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -520,6 +599,32 @@ def table(results: list[Result]) -> str:
             f"| {r.n:,} | {r.target}{note} | {fmt(r.edits_per_s, ',.1f' if (r.edits_per_s or 0) < 100 else ',.0f')}"
             f" | {fmt(r.p50_ms, ',.2f')} | {fmt(r.p99_ms, ',.2f')} | {rate or '—'}"
             f" | {fmt(r.round_trips, ',.1f')} | {cpu} | {r.requests:,} |")
+    return "\n".join(lines)
+
+
+def search_table(results: list[Result]) -> str:
+    lines = ["| N | search | searches/s | p50 ms | p99 ms | cases found per search | CPU ms/search: app + db "
+             "| requests |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        cpu = "—" if r.app_cpu_ms is None else f"{r.app_cpu_ms:,.2f} + {r.db_cpu_ms:,.2f}"
+        lines.append(f"| {r.n:,} | {SEARCHES[r.target]} | {fmt(r.edits_per_s)} | {fmt(r.p50_ms, ',.2f')} "
+                     f"| {fmt(r.p99_ms, ',.2f')} | {fmt(r.extra.get('cases_per_search'), ',.1f')} | {cpu} "
+                     f"| {r.requests:,} |")
+    return "\n".join(lines)
+
+
+def search_ratios(results: list[Result], sizes: list[int]) -> str:
+    """p50 at each N over p50 at the first N, per kind of search."""
+    by = {(r.n, r.target): r for r in results}
+    lines = ["| ratio | value | target |", "| --- | ---: | --- |"]
+    for kind, label in SEARCHES.items():
+        small = by.get((sizes[0], kind))
+        for n in sizes[1:]:
+            large = by.get((n, kind))
+            if small and large and small.p50_ms and large.p50_ms:
+                lines.append(f"| {label} p50 at N={n:,} / p50 at N={sizes[0]:,} | {large.p50_ms / small.p50_ms:.2f}"
+                             f" | ≤ {SEARCH_TARGET_RATIO} at 1,000,000 |")
     return "\n".join(lines)
 
 
@@ -598,7 +703,8 @@ def update_readme(report: str, argv: list[str]) -> None:
 
 # -- main -----------------------------------------------------------------------
 
-READ_LABELS = {"casemgr-v12-read": "v12 GET case (session)", "casemgr-v4-read": "Thalamus GET case (cookie)"}
+READ_LABELS = {"casemgr-v12-read": "v12 GET case (session)", "casemgr-v4-read": "Thalamus GET case (cookie)",
+               "casemgr-v12-search": "v12 case search (session)"}
 
 
 def credentials_of(target: str, known: dict[str, list[str]], casemgr_url: str, args) -> list[str]:
@@ -631,13 +737,16 @@ def main(argv=None) -> int:
                         help="largest N django-helpdesk is measured at: its PATCH takes ~0.5 ms per ticket "
                              "(default 10000)")
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated subset of " + ",".join(TARGETS))
+    parser.add_argument("--search-only", action="store_true",
+                        help="measure the case search only (no edit target, no django-helpdesk)")
     parser.add_argument("--update-readme", action="store_true",
                         help="write this run's report into README.md, between the benchmark markers")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         parser.error("wrk is not installed (Debian: apt-get install wrk)")
     sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
-    targets = [t for t in TARGETS if t in args.targets.split(",")]
+    targets = [] if args.search_only else [t for t in TARGETS if t in args.targets.split(",")]
+    measure_searches = args.search_only or "casemgr" in targets
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     if load_before > (os.cpu_count() or 1) / 2:
@@ -659,6 +768,7 @@ def main(argv=None) -> int:
 
     credentials: dict[str, list[str]] = {}
     results: list[Result] = []
+    search_results: list[Result] = []
     read_trips: dict[str, float] = {}
     for n in sizes:
         log(f"N={n:,}: loading cases" + (" and tickets" if helpdesk and n <= args.helpdesk_max_n else ""))
@@ -685,8 +795,15 @@ def main(argv=None) -> int:
             results.append(result)
             log(f"N={n:,} {target}: {result.edits_per_s:,.1f} edits/s, p50 {result.p50_ms:.2f} ms, "
                 f"p99 {result.p99_ms:.2f} ms, 409 {result.conflict_rate:.1%}, {trips:.1f} round trips/edit")
-        if "casemgr" in targets and not read_trips:
-            for kind in READ_KINDS:
+        if measure_searches:
+            for kind in SEARCHES:
+                result = measure_search(kind, casemgr_url, args, credentials_of("casemgr", credentials, casemgr_url,
+                                                                                 args), n)
+                search_results.append(result)
+                log(f"N={n:,} {kind}: {result.edits_per_s:,.1f} searches/s, p50 {result.p50_ms:.2f} ms, "
+                    f"p99 {result.p99_ms:.2f} ms, {result.extra['cases_per_search']:.1f} cases found per search")
+        if measure_searches and not read_trips:
+            for kind in READ_KINDS if targets else ("casemgr-v12-search",):
                 log(f"N={n:,} {kind}: counting round trips")
                 read_trips[kind], _ = measure_round_trips(kind, casemgr_url, proxy, args, None, cases[0], None,
                                                           credentials_of(kind, credentials, casemgr_url, args)[0])
@@ -700,15 +817,19 @@ def main(argv=None) -> int:
         f"casemgr's stack (granian + edge), helpdesk on gunicorn gthread; {args.workers} workers × "
         f"{THREADS_PER_WORKER} threads each. 409 rate: answers 409 (or 412, a stale If-Match) per request. "
         f"Round trips: counted by a proxy in front of Postgres (benchmarks/roundtrips.py) over sequential "
-        f"requests. Load average: {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it.",
-        table(results),
-        ratios(results, [n for n in sizes]),
+        f"requests. Searches: wrk with benchmarks/search.lua, each request another customer or order_ref "
+        f"value, each finding {CASES_PER_GROUP} cases (summary, page of 25). "
+        f"Load average: {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it.",
+        *([table(results), ratios(results, [n for n in sizes])] if results else []),
+        *([search_table(search_results), search_ratios(search_results, sizes)] if search_results else []),
         "Round trips per read (sequential, the first N): " + ", ".join(
             f"{READ_LABELS[kind]} {trips:.1f}" for kind, trips in read_trips.items()),
         f"Total run time: {elapsed / 60:.1f} min.",
     ])
     problems = [f"N={r.n:,} {r.target}: {r.other} requests neither succeeded nor got 409 (see benchmarks/.work/logs)"
                 for r in results if r.other]
+    problems += [f"N={r.n:,} {SEARCHES[r.target]}: {r.other} searches found nothing or failed" for r in search_results
+                 if r.other]
     problems += [f"N={r.n:,} {r.target}: {r.extra['new_connections_while_counting']} new database connection(s) "
                  f"while counting round trips" for r in results
                  if r.extra.get("new_connections_while_counting") and r.target != "helpdesk"]
@@ -718,7 +839,8 @@ def main(argv=None) -> int:
     (WORK / "last-run.md").write_text(report + "\n", encoding="utf-8")
     if args.update_readme:
         update_readme(report, sys.argv[1:])
-    (WORK / "last-run.json").write_text(json.dumps([r.__dict__ for r in results], indent=1, default=str))
+    (WORK / "last-run.json").write_text(json.dumps([r.__dict__ for r in results + search_results], indent=1,
+                                                   default=str))
     return 0
 
 

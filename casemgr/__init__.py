@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     """The one place that wires settings, database, services and blueprints.
     Opening the pool starts connecting in the background; nothing connects at
     import time, and the app answers 503 until Postgres does."""
-    from casemgr.api import apidoc, explorer, health, http_headers, routing
+    from casemgr.api import apidoc, compression, cors, explorer, health, http_headers, routing
     from casemgr.api.egain import docs as egain_docs
     from casemgr.api.thalamus_v4 import docs as thalamus_v4_docs
     from casemgr.api.egain_v3 import oauth as egain_v3_oauth
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     # No static folder: the explorer serves its own files (casemgr.api.explorer).
     app = Flask(__name__, static_folder=None)
     http_headers.init_app(app)
+    compression.init_app(app)
+    cors.init_app(app, settings.cors_origin_set)
     app.config.update(
         CASEMGR=settings,
         API_TITLE="casemgr",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -68,6 +69,9 @@ class Settings:
     webhook_lease_seconds: float = 60.0
     webhook_poll_seconds: float = 0.5
     webhook_concurrency: int = 8
+    # Comma-separated origins (scheme://host[:port]) whose browser pages may
+    # call the APIs (CORS); none: CORS is off.
+    cors_origins: str = ""
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -90,10 +94,40 @@ class Settings:
             # answer lets a second, healthy worker deliver the same change.
             raise ValueError(f"CASEMGR_WEBHOOK_LEASE_SECONDS must exceed CASEMGR_WEBHOOK_TIMEOUT_SECONDS by more "
                              f"than {LEASE_MARGIN_SECONDS} seconds")
+        settings.cors_origin_set  # refused now, not at the first request
         return settings
+
+    @property
+    def cors_origin_set(self) -> frozenset[str]:
+        return parse_cors_origins(self.cors_origins)
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def parse_cors_origins(text: str) -> frozenset[str]:
+    """``CASEMGR_CORS_ORIGINS``: comma-separated origins, each
+    ``scheme://host[:port]``, as browsers send them in ``Origin``. A
+    wildcard, a path or anything else that is not an origin is refused,
+    never read as something else."""
+    origins = set()
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if "*" in item:
+            raise ValueError(f"CASEMGR_CORS_ORIGINS: {item!r}: a wildcard is not allowed; list each origin")
+        parts = urlsplit(item)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
+                or parts.query or parts.fragment or parts.username is not None or port == -1:
+            raise ValueError(f"CASEMGR_CORS_ORIGINS: {item!r} is not an origin such as https://app.example.com")
+        # The serialization browsers send (RFC 6454): lower-case scheme and
+        # host, the port only when given.
+        origins.add(f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port is not None else ""))
+    return frozenset(origins)
 
 
 def _convert(name: str, type_name: str, raw: str):

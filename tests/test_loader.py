@@ -251,6 +251,26 @@ def test_a_customer_without_an_id_is_matched_by_email(empty_db_url):
     assert fetch(empty_db_url, "SELECT id, name, email FROM customer") == [(1000, "John R. Tierney", "JOHN@example.com")]
 
 
+def test_a_customers_phone_is_loaded_unformatted_and_changed_by_a_later_load(empty_db_url):
+    load(empty_db_url, {"customers": [{"id": 7, "name": "Pat", "phone": "+15550100"}]})
+    load(empty_db_url, {"customers": [{"id": 7, "name": "Pat", "phone": "005550111"}]})
+
+    assert fetch(empty_db_url, "SELECT phone FROM customer WHERE id = 7") == [("005550111",)]
+
+
+@pytest.mark.parametrize("phone, problem", [
+    ("+1 555 0100", "is not an unformatted phone number"),
+    ("555-0100", "is not an unformatted phone number"),
+    (15550100, "expected a quoted phone number"),
+])
+def test_a_formatted_or_unquoted_phone_is_refused_with_its_path(empty_db_url, phone, problem):
+    error = refusal(empty_db_url, {"customers": [{"id": 7, "name": "Pat", "phone": phone}]})
+
+    assert error.problems[0][0] == "customers[0].phone"
+    assert problem in error.problems[0][1]
+    assert fetch(empty_db_url, "SELECT count(*) FROM customer") == [(0,)]
+
+
 def test_a_case_loaded_closed_gets_last_closed_once(empty_db_url):
     document = small_world([{"id": 1, "department": "Service", "status": "Closed"}])
     load(empty_db_url, document)

@@ -63,6 +63,23 @@ def test_the_egain_edits_and_login_take_json_and_xml():
         assert set(content) == {"application/json", "application/xml"}, path
 
 
+def test_the_reads_document_attribute_and_the_search_its_paging_and_its_204():
+    paths = spec_dict()["paths"]
+
+    def parameters(path):
+        return {p["name"]: p for p in paths[path]["get"]["parameters"]}
+
+    for path in ("/ws/v12/interaction/case/{case_ids}", "/core/casemgr/v3/case/{case_ids}",
+                 "/ws/v12/interaction/case"):
+        assert "(?:all|" in parameters(path)["$attribute"]["schema"]["pattern"], path
+    search = paths["/ws/v12/interaction/case"]["get"]
+    assert {"customer", "email", "phone", "$pagenum", "$pagesize", "$sort", "$order"} <= set(
+        parameters("/ws/v12/interaction/case"))
+    assert parameters("/ws/v12/interaction/case")["$pagesize"]["schema"]["maximum"] == 75
+    assert "204" in search["responses"] and "204" in paths["/core/casemgr/v3/case/attributes"]["get"]["responses"]
+    assert set(search["responses"]["200"]["content"]) == {"application/json", "application/xml"}
+
+
 # -- what an integrator meets first: generated names, readable text ----------
 
 # eGain's own catalog names for the v12 operations.
@@ -73,6 +90,7 @@ EGAIN_CATALOG = {
     ("get", "/ws/v12/interaction/case/{case_ids}"): "getCasesByIds",
     ("put", "/ws/v12/interaction/case/{case_id}/close"): "closeCase",
     ("get", "/ws/v12/interaction/case/attributes"): "getCaseAttributes",
+    ("get", "/ws/v12/interaction/case"): "searchCase",
     ("patch", "/core/casemgr/v3/case/closed"): "editClosedCase",
 }
 
@@ -89,6 +107,7 @@ def test_every_operation_has_a_unique_operation_id_and_v12_carries_egains_names(
     assert {key: named[key] for key in EGAIN_CATALOG} == EGAIN_CATALOG
     # The README's scheme: a name an earlier API (v12, then v3) already has takes the API as a suffix.
     assert named[("patch", "/core/casemgr/v3/case")] == "editCaseV3"
+    assert named[("get", "/core/casemgr/v3/case/attributes")] == "getCaseAttributesV3"
     assert named[("get", "/api/v4/logout")] == "logoutV4"
 
 

@@ -80,7 +80,7 @@ def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tm
             "POST", f"{base}/ws/v12/authentication/user/login",
             b'{"userName": "frank", "password": "frank-pass"}', {"Content-Type": "application/json"})
         assert status == 204
-        session = {"X-egain-session": headers["X-egain-session"]}
+        session = {"X-egain-session": headers["X-egain-session"], "Accept": "application/json"}
         status, _, body = request("GET", f"{base}/ws/v12/interaction/case/1013", headers=session)
         assert status == 200, body
         import json
@@ -101,7 +101,7 @@ def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tm
         status, headers, _ = request(
             "POST", f"{base}/ws/v12/authentication/user/login",
             b'{"userName": "frank", "password": "frank-pass"}', {"Content-Type": "application/json"})
-        session = {"X-egain-session": headers["X-egain-session"]}
+        session = {"X-egain-session": headers["X-egain-session"], "Accept": "application/json"}
         status, _, body = request("GET", f"{base}/ws/v12/interaction/case/1013", headers=session)
         assert status == 200
         assert json.loads(body)["case"][0]["subject"] == "kept across restarts"

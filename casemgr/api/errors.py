@@ -114,6 +114,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     EmptyBody: E(400, "400-9001", "body", "Required", "Request body is empty"),
     MalformedBody: E(400, "400-9002", "body", "Malformed", "Request body does not parse (JSON or XML)"),
     MissingElement: E(400, "400-9003", "{attribute}", "Required", "A required element is missing"),
+    domain.SearchFilterRequired: E(400, "400-9003", "{attribute}", "Required", "A required element is missing (a case search names no filter)"),
     UnsupportedElement: E(400, "400-9004", "{attribute}", "Unsupported", "Unsupported element in the request body"),
     domain.NotChangeableWhenClosed: E(400, "400-9004", "{attribute}", "Unsupported", "Unsupported element in the request body"),
     domain.NothingToChange: E(400, "400-9005", "body", "NothingToChange", "No attribute besides id and lastModified"),

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from casemgr.api import errors
 from casemgr.api.egain.responses import error_response as egain_error_response
+from casemgr.api.egain_v12.views import error_response as egain_v12_error_response
 from casemgr.api.thalamus_v4.responses import error_response as thalamus_error_response
 from casemgr.api.egain_v3.oauth import oauth_error_response
 from casemgr.domain.errors import DomainError
@@ -24,7 +25,7 @@ ErrorRenderer = Callable[[Exception], Response]
 
 # Path prefix → the renderer of that API's error body. v3 and v4 add theirs.
 RENDERERS: dict[str, ErrorRenderer] = {
-    "/ws/v12/": egain_error_response,
+    "/ws/v12/": egain_v12_error_response,
     "/api/v4/": thalamus_error_response,
     "/core/casemgr/v3/": egain_error_response,
     "/oauth2/": oauth_error_response,

@@ -28,9 +28,10 @@ XML = "application/xml"
 MEDIA_TYPES = (JSON, XML)
 
 
-def response_media_type() -> str:
-    """JSON or XML, by Accept; no Accept (or */*) means JSON."""
-    best = _best_media_type(request.headers.get("Accept"))
+def response_media_type(default: str = JSON) -> str:
+    """JSON or XML, by Accept. A request without Accept (or with an empty
+    one) gets the API's ``default``; ``*/*`` and ties get JSON."""
+    best = best_media_type(request.headers.get("Accept"), default)
     if best is None:
         raise errors.NotAcceptable(
             f"None of the media types in Accept is supported; use {JSON} or {XML}.", supported=MEDIA_TYPES
@@ -42,9 +43,11 @@ def response_media_type() -> str:
 # specificity) costs more than the rest of negotiation, and clients send few
 # distinct values: the outcome is remembered per value, in a bounded cache.
 @functools.lru_cache(maxsize=256)
-def _best_media_type(header: str | None) -> str | None:
+def best_media_type(header: str | None, default: str = JSON) -> str | None:
     """What ``request.accept_mimetypes`` decides for this Accept header; None
-    when it names neither media type."""
+    when it names neither media type. No header is the ``default``."""
+    if not header or not header.strip():
+        return default
     accept = parse_accept_header(header, MIMEAccept)
     if not accept or accept.best == "*/*":
         return JSON

@@ -25,6 +25,7 @@ from casemgr.domain.model import (
     is_given,
 )
 from casemgr.domain.readmodel import CaseView, Comment, CustomValue
+from casemgr.domain.search import CaseSearch, SearchPage
 from casemgr.domain.values import stored_field_value
 from casemgr.service.credentials import hash_secret
 
@@ -127,6 +128,24 @@ class PgCaseRepository(NamedQueries):
     def case_views(self, case_ids: list[int], newest_comments: int = 0) -> list[CaseView]:
         rows = self._all("get_case_views", {"ids": case_ids, "comment_limit": newest_comments})
         return [case_view_from_row(r) for r in rows]
+
+    def search_cases(self, search: CaseSearch) -> SearchPage:
+        """One page of a case search, among the cases the principal that the
+        credential check before it named sees (sql/queries/search.sql)."""
+        rows = self._all("search_cases", {
+            "customer_id": search.customer_id, "email": search.email, "phone": search.phone,
+            "custom_names": [name for name, _ in search.custom],
+            "custom_values": [value for _, value in search.custom],
+            "sort": search.sort, "descending": search.descending,
+            "offset": search.offset, "page_size": search.page_size,
+        })
+        total = rows[0]["total"] if rows else 0
+        return SearchPage([case_view_from_row({k: v for k, v in r.items() if k != "total"}) for r in rows], total)
+
+    def queue_unknown_custom_attributes(self, names: list[str]) -> Callable[[], list[str]]:
+        """The names that are no custom attribute, read with the next batch."""
+        pending = self.statements.queue_read("unknown_custom_attributes", {"names": names})
+        return lambda: list(pending.row()["unknown"])
 
     def queue_case_view(self, case_id: int, newest_comments: int = 0) -> Callable[[], CaseView | None]:
         """The case's view, read with the next batch (the one that commits,
@@ -234,6 +253,7 @@ def user_facts_from_json(row: dict | None) -> UserFacts | None:
         foreign_department_ids=frozenset(row["foreign_department_ids"]),
         may_transfer_to=frozenset(row["may_transfer_to"]),
         may_pull_from=frozenset(row["may_pull_from"]),
+        shared_department_ids=frozenset(row["shared_department_ids"]),
     )
 
 

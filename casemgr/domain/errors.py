@@ -47,6 +47,10 @@ class TooManyCaseIds(DomainError):
     """A read names more case ids than may be read at once."""
 
 
+class SearchFilterRequired(DomainError):
+    """A case search names at least one filter: it never lists every case."""
+
+
 # -- the case and the caller's access to it --------------------------------
 
 class CaseNotFound(DomainError):
@@ -58,7 +62,7 @@ class ActionNotAllowed(DomainError):
 
 
 class CaseOutsideUserDepartments(DomainError):
-    """The case is neither in the user's home department nor in one of their foreign departments."""
+    """The case is in no department the user works in (an edit) or sees (a read)."""
 
 
 class CaseNotVisibleToCustomer(DomainError):

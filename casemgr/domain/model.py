@@ -71,10 +71,21 @@ class UserFacts:
     foreign_department_ids: frozenset[int] = frozenset()
     may_transfer_to: frozenset[int] = frozenset()
     may_pull_from: frozenset[int] = frozenset()
+    # Departments that share with the home department with activity sharing on.
+    shared_department_ids: frozenset[int] = frozenset()
 
     @property
     def department_ids(self) -> frozenset[int]:
+        """Where the user works: the home and the foreign departments (edits)."""
         return self.foreign_department_ids | {self.home_department_id}
+
+    @property
+    def visible_department_ids(self) -> frozenset[int]:
+        """Whose cases the user sees (reads and case search), as eGain states
+        it for both: the home and foreign departments, and every department
+        that shares with the home department with activity sharing on. Case
+        search filters by the same set in SQL (sql/queries/search.sql)."""
+        return self.department_ids | self.shared_department_ids
 
     @property
     def licensed(self) -> bool:

@@ -31,10 +31,13 @@ def check_may_touch_case(actor: Actor, case: CaseState | CaseView | CaseReach, a
 
 
 def check_may_read_case(actor: Actor, case: CaseState | CaseView | CaseReach) -> None:
-    """Reading needs no action, only reach: department for users, ownership for customers."""
+    """Reading needs no action, only sight: a user sees the cases of the
+    departments ``UserFacts.visible_department_ids`` names, a customer its
+    own cases, an OAuth client every case. The one definition of who sees
+    a case: reads by id apply it, and case search filters by it."""
     if actor.kind is ActorKind.CUSTOMER:
         check_may_touch_case(actor, case, action="")
-    elif actor.user is not None and case.department_id not in actor.user.department_ids:
+    elif actor.user is not None and case.department_id not in actor.user.visible_department_ids:
         raise errors.CaseOutsideUserDepartments(
             f"User is not allowed to access case {case.id}.", case_id=case.id
         )
@@ -49,12 +52,13 @@ def may_read_case(actor: Actor, case: CaseState | CaseView | CaseReach) -> bool:
 
 
 def readable_departments(actor: Actor) -> frozenset[int] | None:
-    """The departments whose cases the actor may read; None: every case (an
-    OAuth client). A customer reads only its own cases, by case, not by
+    """The departments whose cases the actor may read, as check_may_read_case
+    has it (the user's visible departments); None: every case (an OAuth
+    client). A customer reads only its own cases, by case, not by
     department: an empty set here."""
     if actor.kind is ActorKind.CUSTOMER:
         return frozenset()
-    return actor.user.department_ids if actor.user is not None else None
+    return actor.user.visible_department_ids if actor.user is not None else None
 
 
 def check_may_create_case(actor: Actor, action: str) -> None:

@@ -19,6 +19,7 @@ from typing import Callable
 from casemgr.domain import edit, errors, permissions
 from casemgr.domain.model import CLOSE_CASE, MAX_CASES_PER_READ, Actor, EditCase
 from casemgr.domain.readmodel import CaseView
+from casemgr.domain.search import CaseSearch, SearchPage, check_search
 from casemgr.domain.versions import etag_for
 from casemgr.service.auth import Authenticator
 from casemgr.service.credentials import Credentials
@@ -110,6 +111,29 @@ class CaseService:
         if not read.cases:
             raise errors.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
         return read
+
+    def search_cases(self, credentials: Credentials, search: CaseSearch) -> SearchPage:
+        """One page of the cases every filter of ``search`` matches, among
+        those the actor sees: the credential check, the check of the custom
+        attribute names and the search travel as one message, and the
+        database filters, orders and pages (sql/queries/search.sql)."""
+        try:
+            check_search(search)
+        except errors.DomainError:
+            self._auth.check(credentials)  # a dead credential's 401 comes first
+            raise
+        names = [name for name, _ in search.custom]
+        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
+            unknown = uow.cases.queue_unknown_custom_attributes(names) if names else None
+            found = uow.cases.search_cases(search)
+            actor = actor_of()
+        missing = unknown() if unknown else []
+        if missing:
+            raise errors.UnknownCustomAttribute(f"Custom attribute '{missing[0]}' is not configured.",
+                                                attribute=f"custom.{missing[0]}")
+        # The database answered with what the actor sees; the domain rule
+        # has the last word on every case shown all the same.
+        return replace(found, cases=[v for v in found.cases if permissions.may_read_case(actor, v)])
 
     def custom_attribute_definitions(self, credentials: Credentials):
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):

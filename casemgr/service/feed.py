@@ -103,7 +103,7 @@ class ChangeFeed:
 
     def read(self, credentials: Credentials, after: FeedPosition | None, limit: int) -> FeedPage:
         """The changes a principal may see: a client token every case's, a
-        user the cases of the user's departments. Two messages: the reach
+        user the cases of the departments the user sees. Two messages: the reach
         depends on who the credentials turn out to be."""
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
             actor = actor_of()

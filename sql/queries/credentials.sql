@@ -4,6 +4,10 @@
 -- refused (the transaction-local setting casemgr.refused) when the credential
 -- does not open the API: lock_cases takes no lock in a refused transaction,
 -- so a dead credential never holds or waits for a case.
+-- A live credential also names its principal in the transaction-local
+-- setting casemgr.principal ({"user_id", "customer_id", "client_id"}), for
+-- the statements after it that filter by what the principal may see (case
+-- search); a dead one leaves it empty.
 -- Only SHA-256 hashes of session ids and tokens are stored or looked up.
 
 -- name: get_server_key
@@ -38,6 +42,9 @@ SELECT live.user_id, live.customer_id,
        NULL::text AS scope, NULL::text AS client_id, NULL::int AS retry_after,
        set_config('casemgr.refused', CASE WHEN live.token_hash IS NULL THEN 'yes'
                                           ELSE coalesce(current_setting('casemgr.refused', true), '') END, true),
+       set_config('casemgr.principal', CASE WHEN live.token_hash IS NULL THEN ''
+                  ELSE json_build_object('user_id', live.user_id, 'customer_id', live.customer_id)::text END,
+                  true) AS principal,
        CASE WHEN %(relaxed)s THEN set_config('synchronous_commit', 'off', true) END
 FROM (SELECT) AS one LEFT JOIN live ON true
 
@@ -57,7 +64,10 @@ SELECT live.user_id, NULL::bigint AS customer_id,
                   CASE WHEN live.client_id IS NULL
                          OR (cardinality(%(scopes)s::text[]) > 0
                              AND NOT string_to_array(live.scope, ' ') && %(scopes)s::text[]) THEN 'yes'
-                       ELSE coalesce(current_setting('casemgr.refused', true), '') END, true)
+                       ELSE coalesce(current_setting('casemgr.refused', true), '') END, true),
+       set_config('casemgr.principal', CASE WHEN live.client_id IS NULL THEN ''
+                  ELSE json_build_object('user_id', live.user_id, 'client_id', live.client_id)::text END,
+                  true) AS principal
 FROM (SELECT) AS one LEFT JOIN live ON true
 
 -- name: resolve_password_principal
@@ -82,7 +92,12 @@ SELECT live.user_id, live.customer_id,
        NULL::text AS scope, NULL::text AS client_id, throttle.retry_after,
        set_config('casemgr.refused',
                   CASE WHEN throttle.retry_after IS NOT NULL OR (live.user_id IS NULL AND live.customer_id IS NULL)
-                       THEN 'yes' ELSE coalesce(current_setting('casemgr.refused', true), '') END, true)
+                       THEN 'yes' ELSE coalesce(current_setting('casemgr.refused', true), '') END, true),
+       set_config('casemgr.principal',
+                  CASE WHEN throttle.retry_after IS NOT NULL OR (live.user_id IS NULL AND live.customer_id IS NULL)
+                       THEN '' ELSE json_build_object('user_id', live.user_id,
+                                                      'customer_id', live.customer_id)::text END,
+                  true) AS principal
 FROM throttle LEFT JOIN live ON true
 
 -- name: resolve_touchpoint

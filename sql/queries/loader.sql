@@ -135,16 +135,16 @@ ON CONFLICT DO NOTHING
 
 -- name: upsert_customer
 -- Matched by id, else by e-mail; a new customer without id gets one from the sequence.
-INSERT INTO customer AS c (id, name, first_name, email, password_hash)
+INSERT INTO customer AS c (id, name, first_name, email, phone, password_hash)
 VALUES (COALESCE(%(id)s::bigint,
                  (SELECT id FROM customer WHERE lower(email) = lower(%(email)s)),
                  nextval(pg_get_serial_sequence('customer', 'id'))),
-        %(name)s, %(first_name)s, %(email)s, %(password_hash)s)
+        %(name)s, %(first_name)s, %(email)s, %(phone)s, %(password_hash)s)
 ON CONFLICT (id) DO UPDATE SET
-    name = EXCLUDED.name, first_name = EXCLUDED.first_name, email = EXCLUDED.email,
+    name = EXCLUDED.name, first_name = EXCLUDED.first_name, email = EXCLUDED.email, phone = EXCLUDED.phone,
     password_hash = EXCLUDED.password_hash
-WHERE (c.name, c.first_name, c.email, c.password_hash)
-      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.first_name, EXCLUDED.email, EXCLUDED.password_hash)
+WHERE (c.name, c.first_name, c.email, c.phone, c.password_hash)
+      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.first_name, EXCLUDED.email, EXCLUDED.phone, EXCLUDED.password_hash)
 
 -- name: upsert_custom_attribute
 INSERT INTO custom_field AS f (case_type_id, name, data_type, allowed_values, position)

@@ -33,7 +33,7 @@ def app_with(db_url):
 
 def v12_login(client, user, password, address="127.0.0.1"):
     return client.post(V12_LOGIN, json={"userName": user, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+                       headers={"Accept": "application/json"}, environ_base={"REMOTE_ADDR": address})
 
 
 def token(client, address="127.0.0.1", **form):
@@ -88,7 +88,8 @@ def test_issued_session_ids_and_tokens_carry_a_tag_and_a_forged_one_is_refused(v
 ])
 def test_a_forged_session_is_401_before_its_body_is_looked_at(client, unchanged, body, content_type):
     response = client.put("/ws/v12/interaction/case", data=body, headers={
-        "X-egain-session": "made-up.AAAAAAAAAAAAAAAAAAAAAA", "Content-Type": content_type})
+        "X-egain-session": "made-up.AAAAAAAAAAAAAAAAAAAAAA", "Content-Type": content_type,
+        "Accept": "application/json"})
     assert response.status_code == 401
     assert response.get_json()["code"] == "401-101"
     unchanged.check()

@@ -6,7 +6,7 @@ import re
 
 
 def test_a_case_reads_in_the_shape_of_the_spec(v12):
-    response = v12.read(1013)
+    response = v12.read(1013, attributes="all")
     assert response.status_code == 200
     assert re.fullmatch(r'"1013-\d+"', response.headers["ETag"])
     case = response.get_json()["case"][0]

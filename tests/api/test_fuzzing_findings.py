@@ -16,7 +16,8 @@ def test_an_empty_accept_language_is_refused_on_v12_like_any_unsupported_value(v
 @pytest.mark.parametrize("value", ["AAA", "true", ""])
 def test_force_login_is_yes_or_no_and_nothing_else(v12, value):
     response = v12.client.post(f"/ws/v12/authentication/user/login?forceLogin={value}",
-                               json={"userName": "frank", "password": "frank-pass"})
+                               json={"userName": "frank", "password": "frank-pass"},
+                               headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert response.get_json()["code"] == "400-152"
     assert v12.client.post("/ws/v12/authentication/user/login?forceLogin=no",

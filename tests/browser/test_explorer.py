@@ -73,7 +73,7 @@ def authorize(page, scheme: str, value: str) -> None:
 
 def read_last_modified(base_url: str, session: str, case_id: int) -> str:
     request = urllib.request.Request(f"{base_url}/ws/v12/interaction/case/{case_id}",
-                                     headers={"X-egain-session": session})
+                                     headers={"X-egain-session": session, "Accept": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)["case"][0]["lastModified"]["date"]
 

@@ -126,6 +126,17 @@ def test_a_generated_client_logs_in_reads_edits_and_meets_each_apis_conflict(cli
     assert history.history[0].user.name == "frank"
     assert history.pagination_info.count == 3
 
+    # The customer's cases, found by the phone number they call from, each
+    # with its description besides the summary; every attribute of one case.
+    search_case = api("egain_v12.search_case")
+    found = search_case.sync(client=agent, phone="+15550100", attribute="description", pagesize=75)
+    by_id = {found_case.id: found_case for found_case in found.case}
+    assert by_id["1013"].subject == "Resolved" and by_id["1013"].description == "Phone does not charge"
+    assert found.pagination_info.count == len(found.case) >= 3
+    whole = get_cases_by_ids.sync(client=agent, case_ids="1013", attribute="all").case[0]
+    assert [a.attrib_name for a in whole.custom_attributes.custom_attribute] == ["customer_rating", "region"]
+    assert not case.owner and whole.owner.user.name == "frank"  # the summary read showed no owner
+
     # eGain v3: a user token from the token endpoint, then PATCH.
     issue_token = api("oauth2.issue_token")
     get_v3, edit_v3 = api("egain_v3.get_cases_by_ids_v3"), api("egain_v3.edit_case_v3")

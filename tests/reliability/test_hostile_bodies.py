@@ -157,7 +157,8 @@ def test_broken_chunked_framing_gets_400_in_the_apis_error_body(server, db, path
     method = "PATCH" if "/v3/" in path else "POST"
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                     "Accept-Language: en-US\r\nTransfer-Encoding: chunked\r\n\r\n".encode() + BROKEN_CHUNKS[name])
+                     "Accept: application/json\r\nAccept-Language: en-US\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     .encode() + BROKEN_CHUNKS[name])
         if name == "EOF inside a chunk":
             sock.shutdown(socket.SHUT_WR)
         answer = b""

@@ -9,6 +9,7 @@ from apispec import APISpec
 from flask_smorest import Blueprint
 
 from casemgr.api import apidoc
+from casemgr.api.egain import attributes
 from casemgr.api.egain.schemas import EgainError
 from casemgr.api.egain.xml import CASE_NS, COMMON_NS
 from casemgr.api.i18n import LANGUAGE_LOCALES
@@ -202,9 +203,9 @@ def edit_xml_example(href_prefix: str) -> str:
 </case>"""
 
 
-def read_example(href_prefix: str, last_modified) -> dict:
-    """SPEC section 3's read shape."""
-    return {"case": [{
+def whole_case_example(href_prefix: str, last_modified) -> dict:
+    """SPEC section 3's read shape: a case with every attribute ($attribute=all)."""
+    return {
         "id": "1013",
         "link": [{"rel": "self", "href": f"{href_prefix}1013"}],
         "department": {"id": "999", "name": "Service"},
@@ -220,7 +221,27 @@ def read_example(href_prefix: str, last_modified) -> dict:
         "relatedCases": {"link": [{"rel": "case", "href": f"{href_prefix}1002"}]},
         "customAttributes": {"customAttribute": [
             {"attribName": "customer_rating", "attribValues": {"attribValue": [{"value": "5"}]}}]},
-    }]}
+    }
+
+
+def summary_example(href_prefix: str, last_modified) -> dict:
+    """The same case as a read shows it without $attribute."""
+    whole = whole_case_example(href_prefix, last_modified)
+    return {name: value for name, value in whole.items() if name in attributes.SUMMARY}
+
+
+def read_examples(href_prefix: str, last_modified) -> dict:
+    return {
+        "summary": {"summary": "Without $attribute: the summary",
+                    "value": {"case": [summary_example(href_prefix, last_modified)]}},
+        "all": {"summary": "$attribute=all: every attribute",
+                "value": {"case": [whole_case_example(href_prefix, last_modified)]}},
+    }
+
+
+def search_example(href_prefix: str, last_modified) -> dict:
+    return {"case": [summary_example(href_prefix, last_modified)],
+            "paginationInfo": {"count": 1, "pagenum": 1, "pagesize": 25}}
 
 
 def request_body(schema, json_examples: dict | None = None, xml_example: str | None = None) -> dict:

@@ -8,8 +8,9 @@ from flask import g
 from casemgr.api import wire
 
 
-def negotiate(*, language_required: bool) -> None:
-    g.media_type = wire.response_media_type()
+def negotiate(*, language_required: bool, default_media_type: str = wire.JSON) -> None:
+    """``default_media_type``: what a request without Accept gets (v12: XML)."""
+    g.media_type = wire.response_media_type(default_media_type)
     g.language = wire.request_language(required=language_required)
     wire.request_media_type()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from casemgr.api.egain import attributes
 from casemgr.api.wire import format_datetime
 from casemgr.domain.readmodel import CaseView
 from casemgr.domain.values import format_field_value
@@ -24,8 +25,15 @@ def last_modified_string(view: CaseView) -> str:
     return format_datetime(view.last_modified)
 
 
-def case_representation(view: CaseView, case_url: str, last_modified: LastModifiedShape) -> dict:
-    """``case_url`` is the API's case URL prefix, e.g. /system/ws/v12/interaction/case/."""
+def case_representation(view: CaseView, case_url: str, last_modified: LastModifiedShape,
+                        shown: frozenset[str] = attributes.EVERYTHING) -> dict:
+    """``case_url`` is the API's case URL prefix, e.g. /system/ws/v12/interaction/case/;
+    ``shown`` the attributes asked for (``attributes.requested``)."""
+    whole = _whole_case(view, case_url, last_modified)
+    return whole if shown is attributes.EVERYTHING else {k: v for k, v in whole.items() if k in shown}
+
+
+def _whole_case(view: CaseView, case_url: str, last_modified: LastModifiedShape) -> dict:
     shown: dict = {
         "id": str(view.id),
         "link": [{"rel": "self", "href": f"{case_url}{view.id}"}],

@@ -14,29 +14,31 @@ from casemgr.api.egain.xml import COMMON_NS, parse_xml, to_xml
 from casemgr.api.i18n import negotiate_language, user_message
 from casemgr.api.wire import JSON, XML, format_datetime
 from casemgr.domain import errors as domain
+from casemgr.domain.search import CaseSearch, SearchPage
 from casemgr.domain.versions import etag_for
 
 # Request body parsers of both eGain APIs, by media type.
 BODY_PARSERS = {JSON: wire.parse_json, XML: parse_xml}
 
 
-def media_type() -> str:
-    """The negotiated type; before negotiation (an early error) Accept is
-    honoured when it names XML, and JSON answers otherwise."""
+def media_type(default: str = JSON) -> str:
+    """The negotiated type; before negotiation (an early error) what Accept
+    names, when it names one of the two, else the API's ``default``."""
     negotiated = getattr(g, "media_type", None)
     if negotiated:
         return negotiated
-    return XML if request.accept_mimetypes.best_match((JSON, XML)) == XML else JSON
+    return wire.best_media_type(request.headers.get("Accept"), default) or default
 
 
 def respond(payload: dict | None, status: int = 200, headers: dict | None = None, *,
-            xml_root: str = "cases", xml_namespace: str | None = None) -> Response:
-    """A body in the negotiated media type. ``xml_root`` names the XML root
-    element; JSON has none."""
+            xml_root: str = "cases", xml_namespace: str | None = None, default_media_type: str = JSON) -> Response:
+    """A body in the negotiated media type (before negotiation: the one
+    Accept names, else ``default_media_type``). ``xml_root`` names the XML
+    root element; JSON has none."""
     response = Response(status=status, headers=headers or {})
     if payload is None:
         return response
-    if media_type() == XML:
+    if media_type(default_media_type) == XML:
         response.set_data(to_xml(xml_root, payload, **({"namespace": xml_namespace} if xml_namespace else {})))
         response.mimetype = XML
     else:
@@ -95,17 +97,20 @@ def error_body(exc: Exception) -> dict:
     return body
 
 
-def error_response(exc: Exception) -> Response:
+def error_response(exc: Exception, default_media_type: str = JSON) -> Response:
+    """The eGain error body of ``exc``; ``default_media_type`` is the API's
+    answer to a request without Accept refused before negotiation."""
     entry = errors.entry_for(exc)
     body = error_body(exc)
     headers = {}
     headers.update(errors.retry_after(exc))
     if isinstance(exc, domain.StaleCase) and exc.facts.get("case_id") is not None:
         headers["ETag"] = etag_for(exc.facts["case_id"], exc.current)
-    if media_type() == XML and "details" in body:
+    if media_type(default_media_type) == XML and "details" in body:
         body = {**body, "details": {"detail": body["details"]}}
     headers["Content-Language"] = response_language()
-    return respond(body, entry.status, headers, xml_root="error", xml_namespace=COMMON_NS)
+    return respond(body, entry.status, headers, xml_root="error", xml_namespace=COMMON_NS,
+                   default_media_type=default_media_type)
 
 
 def history_response(credentials, case_id: int, page) -> Response:
@@ -117,13 +122,39 @@ def history_response(credentials, case_id: int, page) -> Response:
     return respond(history_payload(found), xml_root="caseHistory")
 
 
-def cases_response(credentials, case_ids: list[int], case_url: str, last_modified: LastModifiedShape) -> Response:
+def cases_response(credentials, case_ids: list[int], case_url: str, last_modified: LastModifiedShape,
+                   shown: frozenset[str]) -> Response:
     """GET …/case/{ids} of either eGain API: the cases among the ids that the
-    credentials' principal may see, in the order asked; 404 when none is
-    found. One case read carries its ETag."""
+    credentials' principal may see, in the order asked, showing ``shown``;
+    404 when none is found. One case read carries its ETag, whatever is shown."""
     views = services().cases.read_cases(credentials, case_ids).cases
     if not views:
         raise errors.NoCaseFound("No case found for the given ID(s).")
-    payload = {"case": [case_representation(v, case_url, last_modified) for v in views]}
+    payload = {"case": [case_representation(v, case_url, last_modified, shown) for v in views]}
     single = len(views) == 1
     return respond(payload, 200, {"ETag": etag_for(views[0].id, views[0].last_modified)} if single else None)
+
+
+def search_response(found: SearchPage, search: CaseSearch, case_url: str, last_modified: LastModifiedShape,
+                    shown: frozenset[str]) -> Response:
+    """A page of a case search, with eGain's paginationInfo (count: every
+    case found); 204 with no body when the page holds none."""
+    if not found.cases:
+        return no_content()
+    return respond({
+        "case": [case_representation(v, case_url, last_modified, shown) for v in found.cases],
+        "paginationInfo": {"count": found.total, "pagenum": search.page, "pagesize": search.page_size},
+    })
+
+
+def custom_attribute_definitions(credentials) -> list[dict]:
+    """The custom attribute definitions, as both eGain APIs list them: name,
+    data type, and the allowed values of an enumeration."""
+    return [_definition(d) for d in services().cases.custom_attribute_definitions(credentials)]
+
+
+def _definition(definition) -> dict:
+    shown = {"attribName": definition.name, "attribType": definition.data_type}
+    if definition.allowed_values is not None:
+        shown["attribValues"] = {"attribValue": [{"value": v} for v in definition.allowed_values]}
+    return shown

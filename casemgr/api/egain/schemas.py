@@ -173,3 +173,10 @@ class EgainAttributeDefinitions(Schema):
         xml = {"name": "customAttributes", "namespace": CASE_NS}
 
     customAttribute = fields.List(fields.Nested(EgainAttributeDefinition), required=True)
+
+
+class EgainPaginationInfo(Schema):
+    count = fields.Integer(required=True, metadata={"description": "How many cases were found, on all pages.",
+                                                    "example": 2})
+    pagenum = fields.Integer(required=True, metadata={"description": "This page's number.", "example": 1})
+    pagesize = fields.Integer(required=True, metadata={"description": "Cases per page.", "example": 25})

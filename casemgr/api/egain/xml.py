@@ -36,6 +36,7 @@ AS_ATTRIBUTES = frozenset({"id", "date", "rel", "href"})
 COMMON_ELEMENTS = frozenset({
     "value", "displayValue", "customAttribute", "attribName", "attribValues", "attribValue", "attribType",
     "link", "code", "developerMessage", "userMessage", "details", "detail", "key",
+    "paginationInfo", "count", "pagenum", "pagesize",
 })
 
 

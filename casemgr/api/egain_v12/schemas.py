@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from casemgr.api.egain.schemas import EgainCaseEditFields, EgainCaseShownFields
+from casemgr.api.egain.schemas import EgainCaseEditFields, EgainCaseShownFields, EgainPaginationInfo
 from casemgr.api.egain.xml import CASE_NS
 
 
@@ -53,3 +53,11 @@ class V12Cases(Schema):
         xml = {"name": "cases", "namespace": CASE_NS}
 
     case = fields.List(fields.Nested(V12Case), required=True)
+
+
+class V12CaseSearchPage(Schema):
+    class Meta:
+        xml = {"name": "cases", "namespace": CASE_NS}
+
+    case = fields.List(fields.Nested(V12Case), required=True)
+    paginationInfo = fields.Nested(EgainPaginationInfo, required=True)

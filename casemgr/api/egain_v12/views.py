@@ -3,19 +3,30 @@ and answers; errors are rendered by the app's handler from the error table."""
 
 from __future__ import annotations
 
+import functools
 import re
+
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from casemgr.api import apidoc, credentials, errors, wire
 from casemgr.api.context import services
-from casemgr.api.egain import commands, docs
+from casemgr.api.egain import attributes, commands, docs, search
 from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import last_modified_object
-from casemgr.api.egain.responses import BODY_PARSERS, cases_response, history_response, no_content, respond
+from casemgr.api.egain.responses import (
+    BODY_PARSERS,
+    cases_response,
+    custom_attribute_definitions,
+    history_response,
+    no_content,
+    respond,
+    search_response,
+)
+from casemgr.api.egain.responses import error_response as egain_error_response
 from casemgr.api.egain.schemas import EgainAttributeDefinitions
-from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12Login
+from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12CaseSearchPage, V12Login
 from casemgr.api.history import PAGING_PARAMETERS, requested_page
 from casemgr.api.history_schemas import HISTORY_EXAMPLE, PAGING_PARAMETERS_DOC, CaseHistory
 from casemgr.domain.model import MAX_CASES_PER_READ
@@ -31,11 +42,17 @@ HREF = re.compile(r"(?:https?://[^/]+)?(?:/system)?/ws/v12/interaction/case/(?P<
 blp = Blueprint(
     "egain_v12", __name__, url_prefix="/ws/v12",
     description="eGain Interaction API v12. Log in with POST /ws/v12/authentication/user/login, "
-                "then send the X-egain-session it answers with on every call. JSON or XML both ways. "
-                "Also served under the /system context root (/system/ws/v12/...).",
+                "then send the X-egain-session it answers with on every call. JSON or XML both ways; a "
+                "request without Accept gets XML, eGain's default (Accept: */* gets JSON). Also served "
+                "under the /system context root (/system/ws/v12/...).",
 )
 
 PUBLIC_ENDPOINTS = {"egain_v12.Login"}
+
+# eGain documents XML as the Interaction API's default format: a request
+# without Accept gets XML (``*/*`` gets JSON, see the README), refusals too.
+DEFAULT_MEDIA_TYPE = wire.XML
+error_response = functools.partial(egain_error_response, default_media_type=DEFAULT_MEDIA_TYPE)
 
 # Built once: a schema deep-copies its fields each time it is instantiated,
 # and loading keeps no state on the instance (flask-smorest shares its
@@ -73,12 +90,12 @@ def authenticate_and_negotiate():
     database; a fault found before it runs is answered once the session was
     checked on its own (``checked_first``)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
-        negotiate(language_required=False)
+        negotiate(language_required=False, default_media_type=DEFAULT_MEDIA_TYPE)
         return
     g.credentials = credentials.issued(API, CredentialKind.SESSION, request.headers.get(SESSION_HEADER))
     credentials.refuse_if_dead(g.credentials)
     with credentials.checked_first(g.credentials):
-        negotiate(language_required=False)
+        negotiate(language_required=False, default_media_type=DEFAULT_MEDIA_TYPE)
 
 
 @blp.after_request
@@ -142,7 +159,38 @@ class Logout(MethodView):
 
 
 @blp.route("/interaction/case")
-class CaseEdit(MethodView):
+class Cases(MethodView):
+    @document(
+        400, 401,
+        operationId="searchCase",
+        summary="Search cases",
+        description="The cases of a customer, by the customer's id (customer), email address (email) or "
+                    "phone number (phone), or by a custom attribute's value (`custom.<name>=<value>`, one "
+                    "parameter per attribute, e.g. `custom.region=north`; not listed below, as its name "
+                    "is the attribute's). At least one filter is required; every filter given must hold, "
+                    "each as an exact match (a custom attribute's value as a read shows it). Only the "
+                    "cases the user sees are found: those of the user's home and foreign departments, and "
+                    "of departments that share with the home department with activity sharing on. "
+                    "Ordered by id unless $sort says otherwise, paged by $pagenum and $pagesize; "
+                    "paginationInfo.count is the number of cases found on all pages. Nothing on the "
+                    "page asked for is 204. An unknown custom attribute is 400 (400-9017), any other "
+                    "parameter 400 (400-101).",
+        parameters=search.parameters(),
+    )
+    @blp.response(200, V12CaseSearchPage, description="A page of the cases found.",
+                  example=docs.search_example(CASE_URL, {"date": "2026-11-22T10:00:00.123Z",
+                                                         "user": {"id": "1002", "name": "frank"}}),
+                  headers=docs.CONTENT_LANGUAGE)
+    @blp.alt_response(200, schema=V12CaseSearchPage, content_type=wire.XML, success=True,
+                      description="A page of the cases found.")
+    @blp.alt_response(204, description="No case found (or none on the page asked for).", success=True)
+    def get(self):
+        with credentials.checked_first(g.credentials):
+            wanted = search.search_from_query(request.args)
+            shown = attributes.requested()
+        found = services().cases.search_cases(g.credentials, wanted)
+        return search_response(found, wanted, CASE_URL, last_modified_object, shown)
+
     @document(
         *_EDIT_STATUSES,
         operationId="editCase",
@@ -184,28 +232,31 @@ class CaseRead(MethodView):
         400, 401, 404,
         operationId="getCasesByIds",
         summary="Read cases",
-        description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. Only the cases the user may see "
-                    "(the departments of the user) are answered; none found is 404.",
-        parameters=[docs.CASE_IDS_PARAMETER],
+        description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. Only the cases the user sees "
+                    "(those of the user's home and foreign departments, and of departments that share with "
+                    "the home department with activity sharing on) are answered; none found is 404. Each "
+                    "case shows its summary, and more when $attribute asks for it.",
+        parameters=[docs.CASE_IDS_PARAMETER, attributes.parameter("The attributes shown of each case.")],
     )
-    @blp.response(200, V12Cases, description="The cases found. ETag when one case is read.",
-                  example=docs.read_example(CASE_URL, {"date": "2026-11-22T10:00:00.123Z",
-                                                       "user": {"id": "1002", "name": "frank"}}),
+    @blp.response(200, V12Cases, description="The cases found. ETag when one case is read, whatever is shown.",
+                  examples=docs.read_examples(CASE_URL, {"date": "2026-11-22T10:00:00.123Z",
+                                                         "user": {"id": "1002", "name": "frank"}}),
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     @blp.alt_response(200, schema=V12Cases, content_type=wire.XML, success=True,
-                      description="The cases found. ETag when one case is read.")
+                      description="The cases found. ETag when one case is read, whatever is shown.")
     def get(self, case_ids: str):
         with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
+            wire.reject_query_parameters(allowed=(attributes.PARAMETER,))
             ids = wire.parse_ids(case_ids)
-        return cases_response(g.credentials, ids, CASE_URL, last_modified_object)
+            shown = attributes.requested()
+        return cases_response(g.credentials, ids, CASE_URL, last_modified_object, shown)
 
 
 @blp.route("/interaction/case/<string:case_id>/history")
 class CaseHistoryRead(MethodView):
     @document(400, 401, 404, operationId="getCaseHistory", summary="Read a case's history",
               description=docs.HISTORY_DESCRIPTION + " The user sees the history of the cases the user may "
-                          "read (the departments of the user); any other case is 404, as its read is.",
+                          "read; any other case is 404, as its read is.",
               parameters=[docs.CASE_ID_PARAMETER, *PAGING_PARAMETERS_DOC])
     @blp.response(200, CaseHistory, description="A page of the case's history, newest first.",
                   example=HISTORY_EXAMPLE, headers=docs.CONTENT_LANGUAGE)
@@ -256,14 +307,7 @@ class CaseAttributes(MethodView):
             if request.args.get("$attribute") != "custom":
                 raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom'.",
                                                    attribute="$attribute")
-        definitions = services().cases.custom_attribute_definitions(g.credentials)
+        definitions = custom_attribute_definitions(g.credentials)
         if not definitions:
             return no_content()
-        return respond({"customAttribute": [_definition(d) for d in definitions]}, xml_root="customAttributes")
-
-
-def _definition(definition) -> dict:
-    shown = {"attribName": definition.name, "attribType": definition.data_type}
-    if definition.allowed_values is not None:
-        shown["attribValues"] = {"attribValue": [{"value": v} for v in definition.allowed_values]}
-    return shown
+        return respond({"customAttribute": definitions}, xml_root="customAttributes")

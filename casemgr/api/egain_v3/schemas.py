@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields
 
-from casemgr.api.egain.schemas import EgainCaseEditFields, EgainCaseShownFields, EgainCustomAttributes
+from casemgr.api.egain.schemas import (
+    EgainAttributeDefinition,
+    EgainCaseEditFields,
+    EgainCaseShownFields,
+    EgainCustomAttributes,
+)
 from casemgr.api.egain.xml import CASE_NS
 
 # A date-time, like the lastModified a read shows: a generated client passes
@@ -42,6 +47,14 @@ class V3Cases(Schema):
         xml = {"name": "cases", "namespace": CASE_NS}
 
     case = fields.List(fields.Nested(V3Case), required=True)
+
+
+class V3AttributeDefinitions(Schema):
+    class Meta:
+        xml = {"name": "attributes", "namespace": CASE_NS}
+
+    attribute = fields.List(fields.Nested(EgainAttributeDefinition), required=True)
+    resource = fields.String(required=True, metadata={"enum": ["case"]})
 
 
 class V3TokenRequest(Schema):

@@ -10,21 +10,22 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import apidoc, credentials, wire
+from casemgr.api import apidoc, credentials, errors, wire
 from casemgr.api.context import services
-from casemgr.api.egain import commands, docs
+from casemgr.api.egain import attributes, commands, docs
 from casemgr.api.egain.negotiation import negotiate, with_content_language
 from casemgr.api.egain.representation import last_modified_string
 from casemgr.api.egain.responses import (
     BODY_PARSERS,
     cases_response,
+    custom_attribute_definitions,
     error_response,
     history_response,
     no_content,
     respond,
 )
 from casemgr.api.egain_v3.oauth import SECURITY
-from casemgr.api.egain_v3.schemas import V3CaseEdit, V3Cases, V3ClosedCaseEdit
+from casemgr.api.egain_v3.schemas import V3AttributeDefinitions, V3CaseEdit, V3Cases, V3ClosedCaseEdit
 from casemgr.api.history import PAGING_PARAMETERS, feed_payload, requested_feed, requested_page
 from casemgr.api.history_schemas import FEED_EXAMPLE, HISTORY_EXAMPLE, PAGING_PARAMETERS_DOC, CaseHistory, ChangeFeed
 from casemgr.domain.errors import ScopeNotGranted
@@ -178,34 +179,67 @@ class ClosedCaseEdit(MethodView):
         return no_content(etag=result.etag)
 
 
-@blp.route("/case/<segment_except(closed):case_ids>")
+@blp.route("/case/<segment_except(closed,attributes):case_ids>")
 class CaseRead(MethodView):
     @document(
         400, 404,
         operationId="getCasesByIdsV3",
         summary="Read cases",
         description=f"Up to {MAX_CASES_PER_READ} comma-separated case ids. A user token sees the cases of "
-                    "the user's departments, a client token every case; none found is 404.",
-        parameters=[docs.CASE_IDS_PARAMETER],
+                    "the user's home and foreign departments, and of departments that share with the home "
+                    "department with activity sharing on; a client token every case. None found is 404. "
+                    "Each case shows its summary, and more when $attribute asks for it.",
+        parameters=[docs.CASE_IDS_PARAMETER, attributes.parameter("The attributes shown of each case.")],
     )
-    @blp.response(200, V3Cases, description="The cases found. ETag when one case is read.",
-                  example=docs.read_example(CASE_URL, "2026-11-22T10:00:00.123Z"),
+    @blp.response(200, V3Cases, description="The cases found. ETag when one case is read, whatever is shown.",
+                  examples=docs.read_examples(CASE_URL, "2026-11-22T10:00:00.123Z"),
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     @blp.alt_response(200, schema=V3Cases, content_type=wire.XML, success=True,
-                      description="The cases found. ETag when one case is read.")
+                      description="The cases found. ETag when one case is read, whatever is shown.")
     def get(self, case_ids: str):
         with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
+            wire.reject_query_parameters(allowed=(attributes.PARAMETER,))
             ids = wire.parse_ids(case_ids)
-        return cases_response(g.credentials, ids, CASE_URL, last_modified_string)
+            shown = attributes.requested()
+        return cases_response(g.credentials, ids, CASE_URL, last_modified_string, shown)
 
 
-@blp.route("/case/<segment_except(closed):case_id>/history")
+@blp.route("/case/attributes")
+class CaseAttributes(MethodView):
+    @document(400, operationId="getCaseAttributesV3", summary="Custom attribute definitions",
+              description="Lists the custom attributes configured for cases, with the allowed values of the "
+                          "enumerated ones, in eGain's v3 shape (each item as v12 lists it); 204 when there are "
+                          "none. $attribute is custom (or all: the same, as custom attributes are all a case "
+                          "has).",
+              parameters=[{"in": "query", "name": "$attribute", "required": True,
+                           "schema": {"type": "string", "enum": ["custom", "all"]}, "example": "custom"}])
+    @blp.response(200, V3AttributeDefinitions, description="The custom attribute definitions.",
+                  example={"attribute": [
+                      {"attribName": "customer_rating", "attribType": "integer"},
+                      {"attribName": "region", "attribType": "string",
+                       "attribValues": {"attribValue": [{"value": "north"}, {"value": "south"}]}}],
+                      "resource": "case"},
+                  headers=docs.CONTENT_LANGUAGE)
+    @blp.alt_response(200, schema=V3AttributeDefinitions, content_type=wire.XML, success=True,
+                      description="The custom attribute definitions.")
+    @blp.alt_response(204, description="No custom attribute is configured.", success=True)
+    def get(self):
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters(allowed=("$attribute",))
+            if request.args.get("$attribute") not in ("custom", "all"):
+                raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom' or 'all'.",
+                                                   attribute="$attribute")
+        definitions = custom_attribute_definitions(g.credentials)
+        if not definitions:
+            return no_content()
+        return respond({"attribute": definitions, "resource": "case"}, xml_root="attributes")
+
+
+@blp.route("/case/<segment_except(closed,attributes):case_id>/history")
 class CaseHistoryRead(MethodView):
     @document(400, 404, operationId="getCaseHistoryV3", summary="Read a case's history",
-              description=docs.HISTORY_DESCRIPTION + " A user token sees the history of the cases of the "
-                          "user's departments, a client token every case's; any other case is 404, as its "
-                          "read is.",
+              description=docs.HISTORY_DESCRIPTION + " A user token sees the history of the cases it may "
+                          "read, a client token every case's; any other case is 404, as its read is.",
               parameters=[docs.CASE_ID_PARAMETER, *PAGING_PARAMETERS_DOC])
     @blp.response(200, CaseHistory, description="A page of the case's history, newest first.",
                   example=HISTORY_EXAMPLE, headers=docs.CONTENT_LANGUAGE)
@@ -224,7 +258,7 @@ class Changes(MethodView):
     @document(
         400, operationId="getChanges", summary="Follow every change (the change feed)",
         description="Every change of every case a token may see, each once, in feed order: a client token "
-                    "every case's, a user token those of the cases of the user's departments. Start without "
+                    "every case's, a user token those of the cases the user may read. Start without "
                     "after, then pass the next of each answer as after: a follower that does so sees every "
                     "committed change exactly once, each case's changes in the order they were committed, "
                     "also when transactions commit in another order than they started (a change whose "
@@ -252,7 +286,7 @@ class Changes(MethodView):
         return respond(feed_payload(page), xml_root="changeFeed")
 
 
-@blp.route("/case/<segment_except(closed):case_ids>/close")
+@blp.route("/case/<segment_except(closed,attributes):case_ids>/close")
 class CaseClose(MethodView):
     @document(400, operationId="closeCaseV3", summary="Close cases",
               description="Closes open cases, all or none (Close Case action); a case that is not open "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Callable
 
@@ -45,6 +46,22 @@ _label = _string(255)
 _email = _string(320, 1)
 _secret = _string(1024, 1)
 _text = _string(MAX_TEXT_LENGTH)
+
+
+_PHONE = re.compile(r"\+?[0-9]{1,31}")
+
+
+def _phone(value: Any) -> str:
+    """Unformatted, as eGain's case search matches it (and the database's
+    check holds): digits after an optional +. YAML reads an unquoted
+    +15550100 as a number, dropping the + and any leading zero: only a
+    string is taken."""
+    if not isinstance(value, str):
+        raise _Invalid(f"expected a quoted phone number such as \"+15550100\", got {_describe(value)}")
+    if not _PHONE.fullmatch(value):
+        raise _Invalid(f"{value!r} is not an unformatted phone number: digits only, after an optional +, "
+                       "at most 32 characters")
+    return value
 
 
 def _choice(allowed: dict[str, str] | tuple[str, ...]) -> Checker:

@@ -102,6 +102,6 @@ def _check_customers(v: _Validator, items: Any) -> None:
         stored = v.catalog.customers.get(customer_id)
         v.plan.customers.append({
             "path": path, "id": entry["id"], "name": entry["name"], "first_name": entry["firstName"] or "",
-            "email": entry["email"], "password": entry["password"],
+            "email": entry["email"], "phone": entry["phone"], "password": entry["password"],
             "existing_hash": stored["password_hash"] if stored else None,
         })

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from casemgr.db.loader.checkers import (
-    Checker, _bool, _choice, _email, _id, _label, _list, _mapping, _name, _secret, _text, _timestamp,
+    Checker, _bool, _choice, _email, _id, _label, _list, _mapping, _name, _phone, _secret, _text, _timestamp,
 )
 from casemgr.domain.model import ACTIONS, PERMISSIONS, SEVERITIES
 
@@ -43,7 +43,8 @@ _USER = _Shape(
 )
 _ACTION = _choice(ACTIONS)
 _PERMISSION = _Shape({"permission": _choice(PERMISSIONS), "users": _list})
-_CUSTOMER = _Shape({"name": _name}, {"id": _id, "firstName": _label, "email": _email, "password": _secret})
+_CUSTOMER = _Shape({"name": _name},
+                   {"id": _id, "firstName": _label, "email": _email, "phone": _phone, "password": _secret})
 _CUSTOM_ATTRIBUTE = _Shape({"name": _name, "type": _choice(DATA_TYPES)}, {"values": _list})
 _STATUS = _Shape({"name": _name, "state": _choice(("open", "closed"))}, {"initial": _bool})
 _CATEGORY = _Shape({"code": _name, "name": _name}, {"system": _bool, "types": _list})
