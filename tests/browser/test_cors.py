@@ -6,14 +6,13 @@ browser blocks it when CORS is off."""
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from casemgr.config import Settings
-from tests.live_server import serve
+from tests.live_server import running, serve
 
 pytestmark = pytest.mark.slow
 
@@ -53,15 +52,8 @@ class _PageHandler(BaseHTTPRequestHandler):
 @contextmanager
 def page_server() -> Iterator[str]:
     """The CRM page's own origin: another port of 127.0.0.1."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    thread = threading.Thread(target=server.serve_forever, name="page-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler), name="page-server") as url:
+        yield url
 
 
 @contextmanager
