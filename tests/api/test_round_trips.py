@@ -95,6 +95,14 @@ def test_every_read_is_one_round_trip(client, v12, v3, thalamus, monkeypatch):
         "v3 read": lambda: client.get("/core/casemgr/v3/case/1013",
                                       headers={"Authorization": f"Bearer {token}", "Accept-Language": "en-US"}),
         "v4 read (Basic)": lambda: thalamus.read(1013),
+        "v12 read, every attribute": lambda: client.get("/ws/v12/interaction/case/1013?$attribute=all",
+                                                        headers={"X-egain-session": v12.session("frank")}),
+        # The credential check, the check of the custom attribute's name and the search.
+        "v12 case search": lambda: client.get("/ws/v12/interaction/case?custom.region=north",
+                                              headers={"X-egain-session": v12.session("frank")}),
+        "v3 custom attribute list": lambda: client.get("/core/casemgr/v3/case/attributes?$attribute=custom",
+                                                       headers={"Authorization": f"Bearer {token}",
+                                                                "Accept-Language": "en-US"}),
     }
     for name, read in reads.items():
         warm(read)
