@@ -7,6 +7,7 @@ Postgres and fills it in before the app is created.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -135,7 +136,10 @@ def _convert(name: str, type_name: str, raw: str):
         if type_name == "int":
             return int(raw)
         if type_name == "float":
-            return float(raw)
+            number = float(raw)
+            if not math.isfinite(number):  # nan and inf pass every "> 0" check, and no interval holds them
+                raise ValueError(raw)
+            return number
         if type_name == "bool":
             if raw.strip().lower() not in _TRUE + _FALSE:
                 raise ValueError(raw)

@@ -4,7 +4,9 @@ files alike.
 
 - Only bodies of at least ``MIN_BYTES`` of a text type (JSON, XML, HTML,
   JavaScript, CSS): a smaller body or an image gains nothing.
-- Never a 204 or a 304 (they have no body), nor an answer already encoded.
+- Never a 204 or a 304 (they have no body), nor an answer already encoded,
+  nor a 206: its Content-Range counts the bytes of the file as it is, and
+  its part is no whole file to keep compressed.
 - ``Vary: Accept-Encoding`` on every answer that could have been compressed,
   compressed or not, so a cache keeps the two apart.
 - The ETag stays as it is. A case's ETag names the case's version, which
@@ -40,7 +42,7 @@ def compress(response: Response) -> Response:
     response.direct_passthrough = False  # a file: read it into the answer
     body = response.get_data()
     etag = response.headers.get("ETag")
-    if response.cache_control.public and etag:
+    if response.status_code == 200 and response.cache_control.public and etag:
         compressed = _compressed_file(request.path, etag, body)
     else:
         compressed = gzip.compress(body, LEVEL, mtime=0)
@@ -50,7 +52,7 @@ def compress(response: Response) -> Response:
 
 
 def _worth_compressing(response: Response) -> bool:
-    if response.status_code in (204, 304) or "Content-Encoding" in response.headers:
+    if response.status_code in (204, 206, 304) or "Content-Encoding" in response.headers:
         return False
     if not (response.mimetype or "").startswith(_TEXT_TYPES):
         return False

@@ -38,7 +38,9 @@ def init_app(app: Flask, origins: frozenset[str]) -> None:
         if not (request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
                 and request.headers.get("Origin") in origins and request.url_rule is not None):
             return None
-        methods = sorted(request.url_rule.methods - {"HEAD", "OPTIONS"})
+        # Every rule of the path: one path may have a view per method.
+        allowed = app.url_map.bind_to_environ(request.environ).allowed_methods()
+        methods = sorted(set(allowed) - {"HEAD", "OPTIONS"})
         return Response(status=204, headers={
             "Access-Control-Allow-Methods": ", ".join(methods),
             "Access-Control-Allow-Headers": ", ".join(ALLOWED_HEADERS),

@@ -26,7 +26,7 @@ from casemgr.domain.model import (
 )
 from casemgr.domain.readmodel import CaseView, Comment, CustomValue
 from casemgr.domain.search import CaseSearch, SearchPage
-from casemgr.domain.values import stored_field_value
+from casemgr.domain.values import stored_field_value, stored_text_of_shown
 from casemgr.service.credentials import hash_secret
 
 def given_or_none(value: Any) -> Any:
@@ -135,7 +135,7 @@ class PgCaseRepository(NamedQueries):
         rows = self._all("search_cases", {
             "customer_id": search.customer_id, "email": search.email, "phone": search.phone,
             "custom_names": [name for name, _ in search.custom],
-            "custom_values": [value for _, value in search.custom],
+            "custom_values": [stored_text_of_shown(value) for _, value in search.custom],
             "sort": search.sort, "descending": search.descending,
             "offset": search.offset, "page_size": search.page_size,
         })

@@ -179,6 +179,20 @@ def stored_field_value(data_type: str, value: Any) -> Any:
     return value
 
 
+_EXPONENT_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+")
+
+
+def stored_text_of_shown(shown: str) -> str:
+    """The text the store holds for a custom value that a read shows as
+    ``shown``, so that case search finds what a read shows. A decimal is
+    shown as Python writes a float (1e-07, 1e+22) and held as Postgres writes
+    a number, never with an exponent (0.0000001, 10000000000000000000000);
+    every other value is held as it is shown."""
+    if _EXPONENT_NUMBER.fullmatch(shown):
+        return format(Decimal(shown), "f")
+    return shown
+
+
 def format_field_value(value: Any) -> str:
     """A stored value as eGain shows it: a string."""
     if isinstance(value, bool):

@@ -3,6 +3,8 @@ with eGain's paging and sorting, only ever showing cases the user may read."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.api.clients import EgainV12Client, EgainV12XmlClient, egain_body
@@ -44,6 +46,14 @@ def test_a_customers_cases_are_found_by_id_email_or_phone(egain, query):
 def test_a_custom_attribute_value_finds_its_cases(egain):
     assert found(egain.search("custom.customer_rating=5")) == ["1013"]
     assert found(egain.search("custom.region=north")) == ["1007"]
+
+
+@pytest.mark.parametrize("sent", ["1e-07", "1e22", "5e-324", "-2.5", "0.30000000000000004", "1.5e-05"])
+def test_a_decimal_is_found_as_a_read_shows_it(v12, sent):
+    assert v12.edit(1013, v12.custom("amount", sent)).status_code == 204
+    shown = {a["attribName"]: a["attribValues"]["attribValue"][0]["value"]
+             for a in v12.read_case(1013)["customAttributes"]["customAttribute"]}["amount"]
+    assert found(v12.search(f"custom.amount={quote(shown)}")) == ["1013"]
 
 
 def test_every_filter_given_must_hold(v12, db):

@@ -60,7 +60,7 @@ def test_the_etag_is_the_same_whatever_is_shown(egain):
     assert len(tags) == 1
 
 
-@pytest.mark.parametrize("asked", ["everything", "description,bogus", "", "Description"])
+@pytest.mark.parametrize("asked", ["everything", "description,bogus", "", "Description", "all, description"])
 def test_an_unknown_attribute_name_is_400_with_the_names_it_takes(egain, unchanged, asked):
     response = egain.read(1013, attributes=asked)
     assert response.status_code == 400, response.get_data(as_text=True)

@@ -68,6 +68,17 @@ def test_the_explorers_files_are_gzipped_with_their_own_etag(client):
     assert "Content-Encoding" not in unchanged.headers
 
 
+def test_a_range_of_a_file_is_sent_as_it_is_and_never_stands_for_the_whole_file(client):
+    path = "/explorer/assets/swagger-ui.css"
+    part = client.get(path, headers={**GZIP, "Range": "bytes=0-1999"})
+    assert part.status_code == 206
+    assert "Content-Encoding" not in part.headers and len(part.data) == 2000
+    plain = client.get(path)
+    whole = client.get(path, headers=GZIP)
+    assert whole.status_code == 200
+    assert gzip.decompress(whole.data) == plain.data and len(plain.data) > 2000
+
+
 def test_images_are_not_gzipped(client):
     response = client.get("/favicon.ico", headers=GZIP)
     assert response.status_code == 200

@@ -132,6 +132,9 @@ def test_webhook_settings_are_read_and_a_lease_shorter_than_an_attempt_is_refuse
     for environ, says in (({"CASEMGR_WEBHOOK_LEASE_SECONDS": "12"}, "must exceed"),
                           ({"CASEMGR_WEBHOOK_ALLOW_PRIVATE_TARGETS": "perhaps"}, "not a valid bool"),
                           ({"CASEMGR_WEBHOOK_CONCURRENCY": "0"}, "more than 0"),
-                          ({"CASEMGR_WEBHOOK_POLL_SECONDS": "-1"}, "more than 0")):
+                          ({"CASEMGR_WEBHOOK_POLL_SECONDS": "-1"}, "more than 0"),
+                          ({"CASEMGR_WEBHOOK_LEASE_SECONDS": "inf"}, "not a valid float"),
+                          ({"CASEMGR_WEBHOOK_TIMEOUT_SECONDS": "nan"}, "not a valid float"),
+                          ({"CASEMGR_WEBHOOK_POLL_SECONDS": "NaN"}, "not a valid float")):
         with pytest.raises(ValueError, match=says):
             Settings.from_env(environ)

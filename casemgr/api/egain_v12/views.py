@@ -158,8 +158,10 @@ class Logout(MethodView):
         return no_content()
 
 
+# The search and the edit share their path but not their view, so the
+# metrics (labelled by view) tell one from the other.
 @blp.route("/interaction/case")
-class Cases(MethodView):
+class CaseSearch(MethodView):
     @document(
         400, 401,
         operationId="searchCase",
@@ -191,6 +193,9 @@ class Cases(MethodView):
         found = services().cases.search_cases(g.credentials, wanted)
         return search_response(found, wanted, CASE_URL, last_modified_object, shown)
 
+
+@blp.route("/interaction/case")
+class CaseEdit(MethodView):
     @document(
         *_EDIT_STATUSES,
         operationId="editCase",
@@ -222,8 +227,6 @@ class Cases(MethodView):
             )
         result = services().cases.edit_case(g.credentials, cmd)
         return no_content(etag=result.etag)
-
-
 
 
 @blp.route("/interaction/case/<string:case_ids>")
