@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import secrets
 
-# Argon2 at production cost takes ~0.5 s a hash here; hundreds of logins would
-# cost minutes. Set before casemgr is imported (the hasher is built on import).
+# Argon2 at production cost takes 0.1-0.5 s a hash here; hundreds of logins
+# would cost minutes. Read by Settings.from_env: the loader hashes the test
+# world's passwords with it, and the servers the tests start read it.
 os.environ.setdefault("CASEMGR_PASSWORD_HASH_PROFILE", "cheapest")
 import tempfile
 from pathlib import Path
