@@ -27,7 +27,6 @@ from casemgr.api.egain.responses import (
 from casemgr.api.egain.responses import error_response as egain_error_response
 from casemgr.api.egain.schemas import EgainAttributeDefinitions
 from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12CaseSearchPage, V12Login
-from casemgr.api.history import PAGING_PARAMETERS, requested_page
 from casemgr.api.history_schemas import HISTORY_EXAMPLE, PAGING_PARAMETERS_DOC, CaseHistory
 from casemgr.domain.model import MAX_CASES_PER_READ
 from casemgr.service.credentials import CredentialKind
@@ -266,11 +265,7 @@ class CaseHistoryRead(MethodView):
     @blp.alt_response(200, schema=CaseHistory, content_type=wire.XML, success=True,
                       description="A page of the case's history, newest first.")
     def get(self, case_id: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters(allowed=PAGING_PARAMETERS)
-            cid = wire.parse_id(case_id, "ID")
-            page = requested_page()
-        return history_response(g.credentials, cid, page)
+        return history_response(case_id)
 
 
 @blp.route("/interaction/case/<string:case_id>/close")
