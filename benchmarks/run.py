@@ -499,20 +499,25 @@ def measure_throughput(target, db_url, args, helpdesk, cases, sessions, n) -> Re
         cpu_after = cpu_seconds(server.process.pid, db_url)
     finally:
         server.stop()
-    requests = max(figures["requests"], 1)
+    take_wrk_figures(result, figures, cpu_before, cpu_after)
+    result.conflict_rate = figures["conflicts"] / max(figures["requests"], 1)
+    result.other = figures["other"] + figures["timeouts"] + figures["read_errors"] + figures["connect_errors"]
+    return result
+
+
+def take_wrk_figures(result: Result, figures: dict, cpu_before: tuple, cpu_after: tuple) -> None:
+    """What every measured run reports: wrk's rate and latencies of the
+    successful requests, and the CPU each of them cost."""
     seconds = figures["duration_us"] / 1e6
     result.requests = figures["requests"]
     result.duration_s = seconds
     result.edits_per_s = figures["ok"] / seconds
     result.p50_ms = figures["p50_us"] / 1000
     result.p99_ms = figures["p99_us"] / 1000
-    result.conflict_rate = figures["conflicts"] / requests
-    result.other = figures["other"] + figures["timeouts"] + figures["read_errors"] + figures["connect_errors"]
     result.extra["wrk"] = figures
     if figures["ok"]:
         result.app_cpu_ms = (cpu_after[0] - cpu_before[0]) / figures["ok"] * 1000
         result.db_cpu_ms = (cpu_after[1] - cpu_before[1]) / figures["ok"] * 1000
-    return result
 
 
 def measure_search(kind: str, db_url: str, args, sessions: list[str], n: int) -> Result:
@@ -538,20 +543,11 @@ def measure_search(kind: str, db_url: str, args, sessions: list[str], n: int) ->
         cpu_after = cpu_seconds(server.process.pid, db_url)
     finally:
         server.stop()
-    seconds = figures["duration_us"] / 1e6
-    result.requests = figures["requests"]
-    result.duration_s = seconds
-    result.edits_per_s = figures["ok"] / seconds
-    result.p50_ms = figures["p50_us"] / 1000
-    result.p99_ms = figures["p99_us"] / 1000
+    take_wrk_figures(result, figures, cpu_before, cpu_after)
     # A search that found nothing, or failed, means the data is not what it should be.
     result.other = figures["empty"] + figures["other"] + figures["timeouts"] + figures["read_errors"] + \
         figures["connect_errors"]
-    result.extra["wrk"] = figures
     result.extra["cases_per_search"] = figures["found"] / max(figures["ok"], 1)
-    if figures["ok"]:
-        result.app_cpu_ms = (cpu_after[0] - cpu_before[0]) / figures["ok"] * 1000
-        result.db_cpu_ms = (cpu_after[1] - cpu_before[1]) / figures["ok"] * 1000
     return result
 
 
