@@ -135,15 +135,17 @@ def _load(args, settings: Settings) -> int:
 def _history(args, settings: Settings) -> int:
     from casemgr.db import migrate
     from casemgr.db.history_repository import read_case_history
+    from casemgr.domain.visibility import OPERATOR_VIEW
     from casemgr.history_text import history_text
 
     url = database_url(settings)
     migrate.upgrade(url)
-    found = read_case_history(url, args.case_id)
+    # The operator at the database sees everything, through the one policy all the same.
+    found = read_case_history(url, args.case_id, OPERATOR_VIEW.fields)
     if found.case is None:
         print(f"casemgr: case {args.case_id} does not exist", file=sys.stderr)
         return 1
-    print(history_text(args.case_id, found.entries))
+    print(history_text(args.case_id, OPERATOR_VIEW.entries(found.entries)))
     return 0
 
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 
 from casemgr.api.egain.xml import CASE_NS
 from casemgr.domain.history import API_NAMES, MAX_PAGE_SIZE, FeedPosition
+from casemgr.domain.visibility import STAFF
 from casemgr.service.feed import MAX_LIMIT, encode_cursor
 
 _DATE = {"format": "date-time"}
@@ -20,10 +21,15 @@ FIELD_VOCABULARY = (
 
 
 class HistoryAuthor(Schema):
-    id = fields.String(required=True, metadata={"example": "1001", **_ATTRIBUTE})
+    id = fields.String(required=True, allow_none=True, metadata={
+        "description": "The user's, customer's or OAuth client's id; null for staff as a customer sees them.",
+        "example": "1001", **_ATTRIBUTE})
     name = fields.String(required=True, allow_none=True, metadata={
-        "description": "A user's login, a customer's name, an OAuth client's id.", "example": "frank"})
-    type = fields.String(required=True, metadata={"enum": ["user", "customer", "client"]})
+        "description": "A user's login, a customer's name, an OAuth client's id. A customer (Thalamus party) "
+                       f"sees itself by its name and every agent and OAuth client as \"{STAFF.name}\" "
+                       "(type staff): no login or id of the support team reaches a customer.",
+        "example": "frank"})
+    type = fields.String(required=True, metadata={"enum": ["user", "customer", "client", STAFF.kind]})
 
 
 class HistoryFieldChange(Schema):

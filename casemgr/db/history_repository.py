@@ -22,6 +22,7 @@ from casemgr.domain.history import (
     References,
 )
 from casemgr.domain.model import CaseReach
+from casemgr.domain.visibility import FieldSight
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,13 @@ class FeedRead:
 
 
 class PgHistoryRepository(NamedQueries):
-    def queue_case_history(self, case_id: int, page_size: int, skip: int) -> Callable[[], StoredHistory]:
-        """Queued, so it travels in the message that checks the credentials."""
+    def queue_case_history(self, case_id: int, page_size: int | None, skip: int,
+                           sight: FieldSight) -> Callable[[], StoredHistory]:
+        """The entries that change a field of ``sight``, paged and counted.
+        Queued: it travels with whatever the unit of work sends next."""
         pending = self.statements.queue_read("get_case_history", {
-            "case_id": case_id, "page_size": page_size, "skip": skip})
+            "case_id": case_id, "page_size": page_size, "skip": skip, "every_field": sight.everything,
+            "shown_fields": sorted(sight.names), "shown_prefixes": list(sight.prefixes)})
 
         def answer() -> StoredHistory:
             row = pending.row()
@@ -116,9 +120,10 @@ def feed_change_from_json(row: dict) -> FeedChange:
     )
 
 
-def read_case_history(conninfo: str, case_id: int) -> StoredHistory:
-    """Every entry of a case, newest first, for someone with the database
-    itself in hand (the ``casemgr history`` command): no credentials, no paging."""
+def read_case_history(conninfo: str, case_id: int, sight: FieldSight) -> StoredHistory:
+    """Every entry of a case that changes a field of ``sight``, newest first,
+    for someone with the database itself in hand (the ``casemgr history``
+    command): no credentials, no paging."""
     with psycopg.connect(conninfo, autocommit=True, options="-c TimeZone=UTC", prepare_threshold=None) as conn:
         # LIMIT NULL is no limit.
-        return PgHistoryRepository(Statements(conn)).queue_case_history(case_id, None, 0)()
+        return PgHistoryRepository(Statements(conn)).queue_case_history(case_id, None, 0, sight)()

@@ -411,6 +411,8 @@ def build_update(
     linked = tuple(sorted(new_related - case.related_ids))
     unlinked = tuple(sorted(case.related_ids - new_related))
     changes += history.relation_change(case.related_ids, new_related)
+    if not changes and not cmd.comments:
+        return unchanged(case)
     # Comments are recorded by the ids they get, when they are written.
     return CaseUpdate(
         case_id=case.id,
@@ -425,6 +427,16 @@ def build_update(
         previous_last_modified=case.last_modified,
         other_ends=other_end_updates(case.id, linked, unlinked, facts),
     )
+
+
+def unchanged(case: CaseState) -> CaseUpdate:
+    """An edit that changes nothing is not a new version: the case keeps its
+    lastModified (so no other client's version goes stale for nothing), and
+    no history entry is written (there is nothing to explain). The edit
+    still succeeds: every rule before this one held."""
+    return CaseUpdate(case_id=case.id, last_modified=case.last_modified, columns={}, link=(), unlink=(),
+                      custom_values_set={}, custom_values_removed=(), comments=(), changes=(),
+                      previous_last_modified=case.last_modified)
 
 
 def other_end_updates(case_id: int, linked, unlinked, facts: EditFacts) -> tuple[OtherEndUpdate, ...]:

@@ -114,10 +114,11 @@ def case_changes(before: CaseState | None, after: CaseState, names: Mapping[int,
 
 @dataclass(frozen=True)
 class Author:
-    """Who made a change: a user (by login), an OAuth client, or a customer."""
+    """Who made a change: a user (by login), an OAuth client, or a customer;
+    as a customer sees staff, ``casemgr.domain.visibility.STAFF`` (no id)."""
 
-    kind: str  # user | client | customer
-    id: str
+    kind: str  # user | client | customer | staff
+    id: str | None
     name: str | None
 
 
@@ -206,21 +207,31 @@ def ordered_fields(names: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ConflictExplanation:
-    """What changed after the version a refused client named: how many
-    entries and the union of their fields. ``known`` False: that version is
+    """What changed after the version a refused client named: the fields of
+    each entry written since, oldest first. ``known`` False: that version is
     none the case ever had, so nothing can be said."""
 
     known: bool
-    changes: int = 0
-    fields: tuple[str, ...] = ()
+    entry_fields: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def changes(self) -> int:
+        return len(self.entry_fields)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The union of the entries' fields, in ``FIELD_ORDER``."""
+        return ordered_fields(f for fields in self.entry_fields for f in fields)
 
 
-def explain_conflict(version_known: bool, entry_fields: Iterable[Iterable[str]]) -> ConflictExplanation:
-    """``entry_fields``: the fields of each entry written after the version."""
+def explain_conflict(version_known: bool, entry_fields: Iterable[Iterable[str] | None]) -> ConflictExplanation:
+    """``entry_fields``: the fields of each entry written after the version.
+    An entry that names no field (written before an edit that changes
+    nothing stopped making a version) explains nothing and is not counted."""
     if not version_known:
         return ConflictExplanation(known=False)
-    entries = [tuple(f) for f in entry_fields]
-    return ConflictExplanation(True, len(entries), ordered_fields(f for fields in entries for f in fields))
+    entries = (tuple(fields or ()) for fields in entry_fields)
+    return ConflictExplanation(True, tuple(fields for fields in entries if fields))
 
 
 # -- the change feed -----------------------------------------------------------

@@ -320,6 +320,11 @@ class CaseUpdate:
     previous_last_modified: datetime | None = None
     other_ends: tuple["OtherEndUpdate", ...] = ()
 
+    @property
+    def changes_nothing(self) -> bool:
+        """Nothing to write: the case stays the version it is."""
+        return not self.columns
+
     def writes_only_case_row(self) -> bool:
         """No relation, custom value, comment or other case changes: the case
         row and its history entry are all there is to write."""

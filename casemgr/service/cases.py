@@ -16,11 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from casemgr.domain import edit, errors, permissions
+from casemgr.domain import edit, errors
 from casemgr.domain.model import CLOSE_CASE, MAX_CASES_PER_READ, Actor, EditCase
 from casemgr.domain.readmodel import CaseView
 from casemgr.domain.search import CaseSearch, SearchPage, check_search
 from casemgr.domain.versions import etag_for
+from casemgr.domain.visibility import view_of
 from casemgr.service.auth import Authenticator
 from casemgr.service.credentials import Credentials
 from casemgr.service.errors import ServiceUnavailable
@@ -104,7 +105,8 @@ class CaseService:
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
             views = uow.cases.case_views(list(dict.fromkeys(case_ids)), newest_comments)
             actor = actor_of()
-        return CasesRead(actor, [v for v in views if permissions.may_read_case(actor, v)])
+        view = view_of(actor)
+        return CasesRead(actor, [v for v in views if view.sees_case(v)])
 
     def read_case(self, credentials: Credentials, case_id: int, newest_comments: int = 0) -> CasesRead:
         read = self.read_cases(credentials, [case_id], newest_comments)
@@ -133,7 +135,8 @@ class CaseService:
                                                 attribute=f"custom.{missing[0]}")
         # The database answered with what the actor sees; the domain rule
         # has the last word on every case shown all the same.
-        return replace(found, cases=[v for v in found.cases if permissions.may_read_case(actor, v)])
+        view = view_of(actor)
+        return replace(found, cases=[v for v in found.cases if view.sees_case(v)])
 
     def custom_attribute_definitions(self, credentials: Credentials):
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
@@ -160,8 +163,10 @@ def _apply_edit(uow, actor_of: Callable[[], Actor], cmd: EditCase) -> EditResult
     try:
         update = edit.decide_edit(cmd, actor, facts)
     except errors.StaleCase as stale:
-        stale.explanation = explain_conflict(uow, stale)
+        stale.explanation = explain_conflict(uow, stale, view_of(actor))
         raise
+    if update.changes_nothing:
+        return EditResult(cmd.case_id, update.last_modified, actor)
     last_modified = uow.cases.apply_update(update, actor, cmd.api)
     return EditResult(cmd.case_id, last_modified, actor)
 

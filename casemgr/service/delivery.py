@@ -48,6 +48,7 @@ from casemgr import metrics
 from casemgr.domain import webhooks
 from casemgr.domain.history import FeedChange
 from casemgr.domain.versions import format_timestamp
+from casemgr.domain.visibility import SUBSCRIBER_VIEW
 from casemgr.domain.webhooks import AttemptOutcome, ClaimedDelivery, RetryPolicy
 from casemgr.service.errors import ServiceUnavailable
 from casemgr.service.feed import changes_after, encode_cursor
@@ -155,11 +156,12 @@ class DeliveryWorker:
             position = uow.webhooks.lock_position(subscription_id)
             if position is None:
                 return 0
-            page = changes_after(uow, position, self.settings.feed_page, None)
-            if page.changes:
+            page = changes_after(uow, position, self.settings.feed_page, SUBSCRIBER_VIEW.readable_departments())
+            changes = SUBSCRIBER_VIEW.feed_changes(page.changes)
+            if changes:
                 uow.webhooks.enqueue(subscription_id, [
                     {"history_id": c.position.entry_id, "case_id": c.case_id, "cursor": encode_cursor(c.position),
-                     "body": event_body(c)} for c in page.changes])
+                     "body": event_body(c)} for c in changes])
             if page.next != position:
                 uow.webhooks.move_position(subscription_id, page.next)
         return len(page.changes)

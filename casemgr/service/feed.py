@@ -22,10 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from casemgr.domain import errors, permissions
+from casemgr.domain import errors
 from casemgr.domain.history import FEED_START, FeedChange, FeedPosition
+from casemgr.domain.visibility import view_of
 from casemgr.service.auth import Authenticator
 from casemgr.service.credentials import Credentials
 
@@ -102,9 +103,13 @@ class ChangeFeed:
         self._auth = authenticator
 
     def read(self, credentials: Credentials, after: FeedPosition | None, limit: int) -> FeedPage:
-        """The changes a principal may see: a client token every case's, a
-        user the cases of the departments the user sees. Two messages: the reach
+        """The changes a principal may see, as its view shows them
+        (``casemgr.domain.visibility``): a client token every case's, a user
+        the cases of the departments the user sees. Two messages: the reach
         depends on who the credentials turn out to be."""
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            actor = actor_of()
-            return changes_after(uow, after or FEED_START, limit, permissions.readable_departments(actor))
+            view = view_of(actor_of())
+            page = changes_after(uow, after or FEED_START, limit, view.readable_departments())
+        # The next position stays the one the read reached: a change the view
+        # hides is passed over, never read again.
+        return replace(page, changes=view.feed_changes(page.changes))

@@ -11,6 +11,7 @@ from casemgr.domain.history import ConflictExplanation, FeedPosition
 from casemgr.domain.model import Actor, CaseUpdate, EditCase, EditFacts, FieldDefinition, NamedRef, CaseState, UserFacts
 from casemgr.domain.readmodel import CaseView, CategoryView
 from casemgr.domain.search import CaseSearch, SearchPage
+from casemgr.domain.visibility import FieldSight
 from casemgr.domain.webhooks import AttemptOutcome, ClaimedDelivery, DeliveryAttempt, Subscription
 
 
@@ -54,7 +55,8 @@ class ThalamusRepository(Protocol):
 
 class HistoryRepository(Protocol):
     # Answers a casemgr.db.history_repository.StoredHistory when it was sent.
-    def queue_case_history(self, case_id: int, page_size: int, skip: int) -> Callable[[], Any]: ...
+    def queue_case_history(self, case_id: int, page_size: int | None, skip: int,
+                           sight: FieldSight) -> Callable[[], Any]: ...
     def changes_since(self, case_id: int, version: datetime) -> ConflictExplanation: ...
     # A casemgr.db.history_repository.FeedRead.
     def change_feed(self, after: FeedPosition, limit: int, departments: frozenset[int] | None) -> Any: ...

@@ -1,0 +1,141 @@
+"""What one principal sees: which cases, which of a case's fields, and how
+the people who changed them are shown to it. The one policy every surface
+derives its answer from: the read by id, case search, a case's history, the
+change feed, webhook deliveries, a refused edit's explanation (409/412
+``changedFields``) and the CLI.
+
+The kinds of principal and what each sees:
+
+- **An agent** (an eGain v12 session, a v3 user token, a Thalamus operator):
+  the cases of the departments it sees (``UserFacts.visible_department_ids``),
+  every field of them, and every author as stored (a user by login, a
+  customer by name, an OAuth client by its id).
+- **An OAuth client token**: every case, every field, every author.
+- **A customer** (a Thalamus party): its own cases, and of them what its
+  Thalamus read shows: status, resolution, category, type, comments and the
+  case data (``caseData.<name>``), and that the case was created. Subject,
+  description, solution, severity, due date, owner, department, customer,
+  related cases and eGain's custom attributes are the support team's and
+  stay hidden. The customer sees itself as itself; every agent and OAuth
+  client as ``STAFF``, one display name with no id, so that no login (the
+  first half of a password guess) and no integration reaches a customer. A
+  load is shown as a load (no author) to everyone.
+
+A change none of whose fields the principal sees is not shown to it at
+all: a history page, the feed and a conflict's explanation leave it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from casemgr.domain import history, permissions
+from casemgr.domain.history import (
+    Author,
+    ConflictExplanation,
+    FeedChange,
+    HistoryEntry,
+)
+from casemgr.domain.model import Actor, ActorKind, CaseReach, CaseState
+from casemgr.domain.readmodel import CaseView
+
+# How a customer sees every agent and OAuth client that changed its case.
+STAFF = Author(kind="staff", id=None, name="Support team")
+
+# The fields of a customer's read (Thalamus case object), in the history's
+# vocabulary: the exact names, and the prefixes of named values.
+CUSTOMER_FIELDS = frozenset({history.CASE, "status", "resolution", "category", "type", history.COMMENTS})
+CUSTOMER_FIELD_PREFIXES = (history.CASE_DATA,)
+
+
+@dataclass(frozen=True)
+class FieldSight:
+    """Which history fields a principal sees: ``names`` exactly, or any name
+    starting with one of ``prefixes``; ``everything`` for all of them. The
+    queries that page a history by what its reader sees take the same two
+    lists (``everything``: no filter)."""
+
+    everything: bool
+    names: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+
+    def shows(self, field: str) -> bool:
+        return self.everything or field in self.names or field.startswith(self.prefixes)
+
+
+ALL_FIELDS = FieldSight(everything=True)
+CUSTOMER_SIGHT = FieldSight(everything=False, names=CUSTOMER_FIELDS, prefixes=CUSTOMER_FIELD_PREFIXES)
+
+
+@dataclass(frozen=True)
+class PrincipalView:
+    """One principal's view of cases. ``actor`` None: the operator at the
+    database (the CLI), who sees everything."""
+
+    actor: Actor | None
+    fields: FieldSight
+
+    # -- which cases ---------------------------------------------------------
+
+    def sees_case(self, case: CaseState | CaseView | CaseReach) -> bool:
+        return self.actor is None or permissions.may_read_case(self.actor, case)
+
+    def readable_departments(self) -> frozenset[int] | None:
+        """For queries that pre-filter by department: None, every case."""
+        return None if self.actor is None else permissions.readable_departments(self.actor)
+
+    # -- which fields, by whom -------------------------------------------------
+
+    def author(self, author: Author | None) -> Author | None:
+        if author is None or self.fields.everything:
+            return author
+        if author.kind == "customer" and self.actor is not None and author.id == str(self.actor.customer_id):
+            return author
+        return STAFF
+
+    def shown_fields(self, names: Iterable[str]) -> tuple[str, ...]:
+        return tuple(n for n in names if self.fields.shows(n))
+
+    def entry(self, entry: HistoryEntry) -> HistoryEntry | None:
+        """The entry as this principal sees it; None when it shows nothing."""
+        changes = tuple(c for c in entry.changes if self.fields.shows(c.field))
+        if not changes:
+            return None
+        return replace(entry, author=self.author(entry.author), changes=changes)
+
+    def entries(self, entries: Iterable[HistoryEntry]) -> tuple[HistoryEntry, ...]:
+        return tuple(e for e in map(self.entry, entries) if e is not None)
+
+    def feed_change(self, change: FeedChange) -> FeedChange | None:
+        fields = self.shown_fields(change.fields)
+        if not fields:
+            return None
+        return replace(change, author=self.author(change.author), fields=fields)
+
+    def feed_changes(self, changes: Iterable[FeedChange]) -> tuple[FeedChange, ...]:
+        return tuple(c for c in map(self.feed_change, changes) if c is not None)
+
+    def conflict(self, explanation: ConflictExplanation) -> ConflictExplanation:
+        """What changed since a refused edit's version, as far as this
+        principal sees: the changes that show it something, their fields."""
+        if not explanation.known:
+            return explanation
+        return history.explain_conflict(True, (self.shown_fields(f) for f in explanation.entry_fields))
+
+
+OPERATOR_VIEW = PrincipalView(actor=None, fields=ALL_FIELDS)
+
+
+def view_of(actor: Actor) -> PrincipalView:
+    """The one view policy: a customer sees its read's fields, everyone else
+    every field of the cases it may read."""
+    if actor.kind is ActorKind.CUSTOMER:
+        return PrincipalView(actor, CUSTOMER_SIGHT)
+    return PrincipalView(actor, ALL_FIELDS)
+
+
+# A webhook subscription belongs to an OAuth client (casemgr.domain.webhooks),
+# and every client sees every case and field: every subscription's deliveries
+# show what this view shows.
+SUBSCRIBER_VIEW = view_of(Actor(ActorKind.CLIENT))
