@@ -32,12 +32,22 @@ run.
     .venv/bin/python benchmarks/run.py --million     # and N = 1,000,000
     .venv/bin/python benchmarks/run.py --million --update-readme   # and put the report in README.md
     .venv/bin/python benchmarks/run.py --search-only --sizes 1000 --duration 3   # the case search alone
+    .venv/bin/python benchmarks/run.py --scale-only   # the scale case alone (no wrk needed)
 
 Case search (v12 GET /ws/v12/interaction/case) is measured at every N too,
 with benchmarks/search.lua: by customer and by a custom attribute, each
 search finding the same number of cases (CASES_PER_GROUP) whatever N, so its
 p50 at N = 1,000,000 over its p50 at N = 1,000 tells whether the filters, the
 sort and the user's visibility are answered by indexes.
+
+The scale case (its own database, casemgr_bench_scale) asks whether what a
+principal cannot see costs it anything: a searcher's search by customer and
+by a custom attribute, and a page of its user token's change feed
+(limit=1000), each timed by sequential requests without and then with
+200,000 cases (of the same customer, with the same custom value, one history
+entry each) in a department the searcher does not see, in the same run; the
+ratio's target is 2 at most. An agent who does see those cases searches them
+sorted too: bounded by the search's candidate limit (400-9030).
 
 The report is printed and kept in benchmarks/.work/last-run.md (and .json).
 
@@ -551,6 +561,187 @@ def measure_search(kind: str, db_url: str, args, sessions: list[str], n: int) ->
     return result
 
 
+# -- the scale case: what a searcher cannot see costs nothing -------------------
+
+SCALE_DB = "casemgr_bench_scale"
+# The searcher (scout, of Service) and an agent of the department the scale
+# cases are put in (keeper, of Vault), which scout does not see.
+SCALE_SEARCHER, SCALE_KEEPER = "scout", "keeper"
+SCALE_CUSTOMER = 1
+SCALE_FOUND = 5  # scout's cases of SCALE_CUSTOMER, each with region = north
+SCALE_VISIBLE = 100  # every case scout sees, each with one history entry
+SCALE_TARGET_RATIO = 2.0
+
+
+def prepare_scale_db(url: str) -> None:
+    """Service (scout's) and Vault (keeper's; Service does not see it), the
+    custom attribute region, an OAuth client for scout's user token, and the
+    cases scout sees: SCALE_FOUND of SCALE_CUSTOMER with region north, the
+    rest of other customers with region south, each with its history entry."""
+    migrate.upgrade(url)
+    password_hash = PasswordHashing("cheapest").hash(PASSWORD)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO department (name) VALUES ('Service'), ('Vault')")
+        conn.execute("INSERT INTO case_status (name, state, is_initial) VALUES ('Open', 'open', true)")
+        conn.execute("INSERT INTO custom_field (name, data_type) VALUES ('region', 'string')")
+        conn.execute("INSERT INTO oauth_client (client_id, secret_hash, scopes) VALUES (%s, %s, %s)",
+                     (BENCH_CLIENT[0], PasswordHashing("cheapest").hash(BENCH_CLIENT[1]),
+                      ["core.casemgr.manage", "app.core.casemgr.manage"]))
+        conn.execute("""
+            INSERT INTO app_user (login, password_hash, home_department_id, licenses, actions)
+            VALUES (%s, %s, (SELECT id FROM department WHERE name = 'Service'), '{User}', '{Edit Case}'),
+                   (%s, %s, (SELECT id FROM department WHERE name = 'Vault'), '{User}', '{Edit Case}')""",
+                     (SCALE_SEARCHER, password_hash, SCALE_KEEPER, password_hash))
+        conn.execute("INSERT INTO customer (id, name) SELECT g, 'Customer ' || g FROM generate_series(1, %s) g",
+                     (SCALE_VISIBLE,))
+        add_scale_cases(conn, "Service", SCALE_FOUND, customer=str(SCALE_CUSTOMER), region="north")
+        add_scale_cases(conn, "Service", SCALE_VISIBLE - SCALE_FOUND, customer=f"{SCALE_CUSTOMER} + 1 + g %% 99",
+                        region="south")
+        conn.execute("VACUUM ANALYZE")
+
+
+def add_scale_cases(conn, department: str, count: int, *, customer: str, region: str) -> None:
+    """``count`` cases of a department, each with its custom value and the
+    history entry a creation writes, in three INSERT … SELECT statements
+    (``customer``: an SQL expression of g, the case's number)."""
+    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM support_case").fetchone()[0]
+    # The history triggers look up each case's latest entry; planned while
+    # the table is still small, that lookup would scan it, once per entry.
+    conn.execute("SET enable_seqscan = off")
+    conn.execute(f"""
+        INSERT INTO support_case (department_id, status_id, customer_id, severity, subject)
+        SELECT (SELECT id FROM department WHERE name = %s), (SELECT id FROM case_status),
+               {customer}, (ARRAY['urgent','high','medium','low']::case_severity[])[1 + g %% 4],
+               'Case ' || md5(g::text)
+        FROM generate_series(1, %s) g""", (department, count))
+    conn.execute("""
+        INSERT INTO case_custom_value (case_id, custom_field_id, value)
+        SELECT c.id, (SELECT id FROM custom_field WHERE name = 'region'), to_jsonb(%s::text)
+        FROM support_case c WHERE c.id >= %s""", (region, first))
+    conn.execute("""
+        INSERT INTO case_history (case_id, last_modified, api, changes)
+        SELECT c.id, c.last_modified, 'load', '[{"field": "case", "old": null, "new": "created"}]'
+        FROM support_case c WHERE c.id >= %s ORDER BY c.id""", (first,))
+
+
+@dataclass
+class ScaleRequest:
+    label: str
+    method: str
+    path: str
+    headers: dict
+    without: float | None = None  # p50 ms, without the scale cases
+    with_: float | None = None
+    answers: dict = field(default_factory=dict)  # phase -> "status, what was found"
+    ratio_target: bool = True
+
+
+def scale_requests(port: int) -> list[ScaleRequest]:
+    """The requests measured, each with its credential (got from the server)."""
+    session = login(port, SCALE_SEARCHER)
+    keeper = login(port, SCALE_KEEPER)
+    token = credentials_for("casemgr-v3", port, SCALE_SEARCHER)
+    v12 = {"Accept": "application/json", "X-egain-session": session}
+    search = "/ws/v12/interaction/case?"
+    return [
+        ScaleRequest(f"{SCALE_SEARCHER}'s v12 search `customer={SCALE_CUSTOMER}`", "GET",
+                     f"{search}customer={SCALE_CUSTOMER}", v12),
+        ScaleRequest(f"{SCALE_SEARCHER}'s v12 search `custom.region=north`", "GET", f"{search}custom.region=north",
+                     v12),
+        ScaleRequest(f"{SCALE_SEARCHER}'s v3 feed page, user token, `limit=1000`", "GET",
+                     "/core/casemgr/v3/changes?limit=1000",
+                     {"Accept": "application/json", "Accept-Language": "en-US", "Authorization": f"Bearer {token}"}),
+        ScaleRequest(f"{SCALE_KEEPER}'s v12 search `customer={SCALE_CUSTOMER}&$sort=subject&$order=desc` "
+                     "(keeper sees the scale cases)", "GET",
+                     f"{search}customer={SCALE_CUSTOMER}&$sort=subject&$order=desc",
+                     {"Accept": "application/json", "X-egain-session": keeper}, ratio_target=False),
+    ]
+
+
+def time_requests(port: int, request: ScaleRequest, count: int, warmup: int) -> tuple[float, str]:
+    """p50 in ms of ``count`` sequential requests on one keep-alive
+    connection, after ``warmup``; and what the last one answered."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times, answer = [], ""
+    for number in range(warmup + count):
+        started = time.perf_counter()
+        conn.request(request.method, request.path, headers=request.headers)
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        if number >= warmup:
+            times.append(elapsed)
+        answer = scale_answer(response.status, body)
+    conn.close()
+    times.sort()
+    return times[len(times) // 2] * 1000, answer
+
+
+def scale_answer(status: int, body: bytes) -> str:
+    if status == 204 or not body:
+        return f"{status}"
+    data = json.loads(body)
+    if "case" in data:
+        return f"{status}, {len(data['case'])} cases"
+    if "changes" in data:
+        return f"{status}, {len(data['changes'])} changes"
+    return f"{status} {data.get('code', '')}".strip()
+
+
+def measure_scale(admin_url: str, args) -> tuple[list[ScaleRequest], dict]:
+    """The scale case, in its own database: the requests measured without
+    the scale cases, then with ``args.scale_cases`` cases of SCALE_CUSTOMER
+    (region north, one history entry each) added to Vault, which the
+    searcher does not see; the same server settings, the same run."""
+    url = recreate_database(admin_url, SCALE_DB)
+    prepare_scale_db(url)
+    facts: dict = {"load_before": os.getloadavg()}
+    requests: list[ScaleRequest] = []
+    for phase in ("without", "with"):
+        if phase == "with":
+            log(f"scale: adding {args.scale_cases:,} cases of customer {SCALE_CUSTOMER} to Vault")
+            started = time.monotonic()
+            with psycopg.connect(url, autocommit=True) as conn:
+                add_scale_cases(conn, "Vault", args.scale_cases, customer=str(SCALE_CUSTOMER), region="north")
+                conn.execute("VACUUM ANALYZE")
+            facts["load_s"] = time.monotonic() - started
+        server = Server("casemgr", url, args, None)
+        try:
+            if not requests:
+                requests = scale_requests(server.port)
+            for request in requests:
+                p50, answer = time_requests(server.port, request, args.scale_requests, args.scale_warmup)
+                setattr(request, "without" if phase == "without" else "with_", p50)
+                request.answers[phase] = answer
+                log(f"scale, {phase} the scale cases: {request.label}: p50 {p50:.2f} ms ({answer})")
+        finally:
+            server.stop()
+        facts[f"load_after_{phase}"] = os.getloadavg()
+    return requests, facts
+
+
+def scale_table(requests: list[ScaleRequest], facts: dict, args) -> str:
+    lines = [f"Scale case ({SCALE_DB}): {args.scale_cases:,} cases of customer {SCALE_CUSTOMER} (region north, "
+             f"one history entry each) in Vault, a department {SCALE_SEARCHER} (of Service) does not see, next to "
+             f"the {SCALE_VISIBLE} cases {SCALE_SEARCHER} sees ({SCALE_FOUND} of customer {SCALE_CUSTOMER}, region "
+             f"north). p50 of {args.scale_requests} sequential requests on one connection after "
+             f"{args.scale_warmup} of warm-up, casemgr serve with {args.workers} workers; the same requests "
+             f"and credentials without and with the scale cases, in this run (loaded in "
+             f"{facts.get('load_s', 0):.0f} s). Load average (1 min): "
+             f"{facts['load_before'][0]:.2f} before, {facts['load_after_without'][0]:.2f} after the first "
+             f"measurement, {facts['load_after_with'][0]:.2f} after the second.",
+             "",
+             f"| request | p50 ms without | answer | p50 ms with {args.scale_cases:,} unseen | answer | ratio "
+             "| target |",
+             "| --- | ---: | --- | ---: | --- | ---: | --- |"]
+    for r in requests:
+        ratio = r.with_ / r.without if r.with_ and r.without else None
+        target = f"≤ {SCALE_TARGET_RATIO:g}" if r.ratio_target else "bounded (400-9030 past 10,000 candidates)"
+        lines.append(f"| {r.label} | {fmt(r.without, ',.2f')} | {r.answers.get('without', '—')} "
+                     f"| {fmt(r.with_, ',.2f')} | {r.answers.get('with', '—')} | {fmt(ratio, '.2f')} | {target} |")
+    return "\n".join(lines)
+
+
 def _process_cpu(pid: int) -> tuple[int, float]:
     """(parent pid, user + system CPU seconds) of a live process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -676,9 +867,10 @@ def machine(db_url: str, helpdesk: Path | None) -> str:
         installed = {p["name"].lower(): p["version"] for p in json.loads(pip)}
         versions += [f"Django {installed.get('django')}", f"django-helpdesk {installed.get('django-helpdesk')}",
                      f"DRF {installed.get('djangorestframework')}"]
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("[")[0].strip()
+    if shutil.which("wrk"):
+        versions.append(subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("[")[0].strip())
     return (f"{os.cpu_count()} × {cpu}, {memory:.0f} GiB, {platform.system()} {platform.release()}; "
-            + ", ".join(versions) + f"; {wrk_version}")
+            + ", ".join(versions))
 
 
 def update_readme(report: str, argv: list[str]) -> None:
@@ -735,14 +927,24 @@ def main(argv=None) -> int:
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated subset of " + ",".join(TARGETS))
     parser.add_argument("--search-only", action="store_true",
                         help="measure the case search only (no edit target, no django-helpdesk)")
+    parser.add_argument("--scale-only", action="store_true",
+                        help="run the scale case only: searches and a feed page without and with cases the "
+                             "searcher does not see (sequential requests; needs no wrk)")
+    parser.add_argument("--scale-cases", type=int, default=200_000,
+                        help="cases the searcher does not see, added for the scale case (default 200000)")
+    parser.add_argument("--scale-requests", type=int, default=200,
+                        help="measured requests of each kind in the scale case (default 200)")
+    parser.add_argument("--scale-warmup", type=int, default=20,
+                        help="warm-up requests of each kind in the scale case (default 20)")
     parser.add_argument("--update-readme", action="store_true",
                         help="write this run's report into README.md, between the benchmark markers")
     args = parser.parse_args(argv)
-    if not shutil.which("wrk"):
-        parser.error("wrk is not installed (Debian: apt-get install wrk)")
-    sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
-    targets = [] if args.search_only else [t for t in TARGETS if t in args.targets.split(",")]
+    if not args.scale_only and not shutil.which("wrk"):
+        parser.error("wrk is not installed (Debian: apt-get install wrk); --scale-only needs none")
+    sizes = [] if args.scale_only else [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
+    targets = [] if args.search_only or args.scale_only else [t for t in TARGETS if t in args.targets.split(",")]
     measure_searches = args.search_only or "casemgr" in targets
+    measure_scale_case = args.scale_only or not args.search_only
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     if load_before > (os.cpu_count() or 1) / 2:
@@ -751,8 +953,10 @@ def main(argv=None) -> int:
     shutil.rmtree(WORK / "logs", ignore_errors=True)  # the servers' logs of this run only
 
     admin_url = server_url(args)
-    casemgr_url = recreate_database(admin_url, CASEMGR_DB)
-    prepare_casemgr_db(casemgr_url, args.connections)
+    # The scale case alone uses its own database only.
+    casemgr_url = admin_url if args.scale_only else recreate_database(admin_url, CASEMGR_DB)
+    if not args.scale_only:
+        prepare_casemgr_db(casemgr_url, args.connections)
     helpdesk = None
     helpdesk_url = None
     if "helpdesk" in targets:
@@ -760,7 +964,8 @@ def main(argv=None) -> int:
         helpdesk_url = recreate_database(admin_url, HELPDESK_DB)
         prepare_helpdesk_db(helpdesk, helpdesk_url)
     params = psycopg.conninfo.conninfo_to_dict(casemgr_url)
-    proxy = CountingProxy(params.get("host") or "/var/run/postgresql", int(params.get("port") or 5432)).start()
+    proxy = None if args.scale_only else CountingProxy(params.get("host") or "/var/run/postgresql",
+                                                        int(params.get("port") or 5432)).start()
 
     credentials: dict[str, list[str]] = {}
     results: list[Result] = []
@@ -803,23 +1008,26 @@ def main(argv=None) -> int:
                 log(f"N={n:,} {kind}: counting round trips")
                 read_trips[kind], _ = measure_round_trips(kind, casemgr_url, proxy, args, None, cases[0], None,
                                                           credentials_of(kind, credentials, casemgr_url, args)[0])
-    proxy.stop()
+    if proxy:
+        proxy.stop()
+    scale = measure_scale(admin_url, args) if measure_scale_case else None
 
     elapsed = time.monotonic() - started
     report = "\n\n".join([
         f"Machine: {machine(casemgr_url, helpdesk)}",
-        f"Load: wrk, {args.connections} connections (one wrk thread and one case each), "
+        *([] if args.scale_only else [f"Load: wrk, {args.connections} connections (one wrk thread and one case each), "
         f"{args.duration} s per run after {args.warmup} s of warm-up; servers: casemgr, floor and bare on "
         f"casemgr's stack (granian + edge), helpdesk on gunicorn gthread; {args.workers} workers × "
         f"{THREADS_PER_WORKER} threads each. 409 rate: answers 409 (or 412, a stale If-Match) per request. "
         f"Round trips: counted by a proxy in front of Postgres (benchmarks/roundtrips.py) over sequential "
         f"requests. Searches: wrk with benchmarks/search.lua, each request another customer or order_ref "
         f"value, each finding {CASES_PER_GROUP} cases (summary, page of 25). "
-        f"Load average: {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it.",
+        f"Load average: {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after it."]),
         *([table(results), ratios(results, [n for n in sizes])] if results else []),
         *([search_table(search_results), search_ratios(search_results, sizes)] if search_results else []),
-        "Round trips per read (sequential, the first N): " + ", ".join(
-            f"{READ_LABELS[kind]} {trips:.1f}" for kind, trips in read_trips.items()),
+        *(["Round trips per read (sequential, the first N): " + ", ".join(
+            f"{READ_LABELS[kind]} {trips:.1f}" for kind, trips in read_trips.items())] if read_trips else []),
+        *([scale_table(*scale, args)] if scale else []),
         f"Total run time: {elapsed / 60:.1f} min.",
     ])
     problems = [f"N={r.n:,} {r.target}: {r.other} requests neither succeeded nor got 409 (see benchmarks/.work/logs)"

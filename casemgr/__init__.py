@@ -43,10 +43,10 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
     from casemgr.api.system_root import SystemContextRoot
     from casemgr.service.cases import CaseService
     from casemgr.service.creation import CaseCreationService
+    from casemgr.service.fairshare import ReadSlots
     from casemgr.service.feed import ChangeFeed
     from casemgr.service.history import HistoryService
     from casemgr.service.webhooks import WebhookSecrets, WebhookService
-    from casemgr.outbound import resolve_host
 
     settings = settings or Settings.from_env()
     # No static folder: the explorer serves its own files (casemgr.api.explorer).
@@ -78,18 +78,22 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
 
     database = _database(settings)
     auth = _authentication(settings, database.unit_of_work)
+    read_slots = ReadSlots(settings.reads_in_flight_per_principal)
     app.extensions["casemgr"] = Services(
-        cases=CaseService(auth.authenticator),
+        cases=CaseService(auth.authenticator, read_slots),
         sessions=auth.sessions,
         tokens=auth.tokens,
         creation=CaseCreationService(auth.authenticator),
-        history=HistoryService(auth.authenticator),
-        feed=ChangeFeed(auth.authenticator),
-        webhooks=WebhookService(auth.authenticator, database.unit_of_work, WebhookSecrets(auth.tags.key), resolve_host,
-                                allow_private_targets=settings.webhook_allow_private_targets),
+        history=HistoryService(auth.authenticator, read_slots),
+        feed=ChangeFeed(auth.authenticator, read_slots),
+        webhooks=WebhookService(auth.authenticator, database.unit_of_work, WebhookSecrets(auth.tags.key),
+                                _host_lookups(settings),
+                                allow_private_targets=settings.webhook_allow_private_targets,
+                                max_subscriptions_per_client=settings.webhook_max_subscriptions_per_client),
         auth=auth.authenticator,
         tags=auth.tags,
         trusted_proxies=parse_networks(settings.trusted_proxies),
+        read_slots=read_slots,
         is_ready=database.is_ready,
     )
     app.extensions["casemgr.database"] = database
@@ -135,7 +139,9 @@ def _authentication(settings: Settings, unit_of_work):
         unit_of_work,
         PasswordHashing(settings.password_hash_profile, settings.password_hash_concurrency),
         ThrottlePolicy(settings.throttle_window_seconds, settings.throttle_per_account_and_address,
-                       settings.throttle_per_account, settings.throttle_per_address),
+                       settings.throttle_per_account, settings.throttle_per_address,
+                       familiar_seconds=settings.throttle_familiar_days * 24 * 3600,
+                       trusted_networks=parse_networks(settings.throttle_trusted_networks)),
         tags,
     )
     policy = SessionPolicy(idle_seconds=settings.session_idle_minutes * 60,
@@ -147,6 +153,18 @@ def _authentication(settings: Settings, unit_of_work):
         sessions=SessionService(unit_of_work, policy, passwords, tags, authenticator),
         tokens=TokenService(unit_of_work, settings.token_lifetime_seconds, passwords, tags),
     )
+
+
+def _host_lookups(settings: Settings):
+    """Webhook host lookups: at most half the request threads (one at
+    least) may wait on a name server at once, each for the lookup timeout at
+    most, so a name server that never answers leaves the other half to
+    everyone else (casemgr.service.webhooks.HostLookups)."""
+    from casemgr.outbound import resolve_host
+    from casemgr.service.webhooks import HostLookups
+
+    return HostLookups(resolve_host, timeout_seconds=settings.webhook_lookup_timeout_seconds,
+                       concurrency=max(1, settings.threads // 2))
 
 
 def parse_networks(text: str):

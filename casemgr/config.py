@@ -59,6 +59,13 @@ class Settings:
     throttle_per_account_and_address: int = 10
     throttle_per_account: int = 100
     throttle_per_address: int = 100
+    # The per-account limit spares the addresses an account passed a check
+    # from within these days, and these networks (comma-separated).
+    throttle_familiar_days: int = 30
+    throttle_trusted_networks: str = ""
+    # Searches, history and feed reads under way at once per principal and
+    # worker process (casemgr.service.fairshare).
+    reads_in_flight_per_principal: int = 2
     # Comma-separated addresses or networks of the proxies whose
     # X-Forwarded-For is believed (the client address throttling counts by).
     trusted_proxies: str = ""
@@ -70,6 +77,11 @@ class Settings:
     webhook_lease_seconds: float = 60.0
     webhook_poll_seconds: float = 0.5
     webhook_concurrency: int = 8
+    # Subscriptions one OAuth client may have (casemgr.domain.webhooks).
+    webhook_max_subscriptions_per_client: int = 25
+    # How long creating a subscription waits for its host's name lookup
+    # (casemgr.service.webhooks.HostLookups).
+    webhook_lookup_timeout_seconds: float = 2.0
     # Comma-separated origins (scheme://host[:port]) whose browser pages may
     # call the APIs (CORS); none: CORS is off.
     cors_origins: str = ""
@@ -87,7 +99,8 @@ class Settings:
         if settings.default_language not in SUPPORTED_LANGUAGES:
             raise ValueError(f"CASEMGR_DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}")
         for name in ("webhook_timeout_seconds", "webhook_retry_hours", "webhook_retry_base_seconds",
-                     "webhook_poll_seconds", "webhook_concurrency"):
+                     "webhook_poll_seconds", "webhook_concurrency", "reads_in_flight_per_principal",
+                     "webhook_max_subscriptions_per_client", "webhook_lookup_timeout_seconds"):
             if getattr(settings, name) <= 0:
                 raise ValueError(f"CASEMGR_{name.upper()} must be more than 0")
         if settings.webhook_lease_seconds <= settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS:

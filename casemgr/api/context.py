@@ -10,6 +10,7 @@ from casemgr.service.auth import Authenticator, SessionService
 from casemgr.service.cases import CaseService
 from casemgr.service.creation import CaseCreationService
 from casemgr.service.credentials import CredentialTags
+from casemgr.service.fairshare import ReadSlots
 from casemgr.service.feed import ChangeFeed
 from casemgr.service.history import HistoryService
 from casemgr.service.tokens import TokenService
@@ -28,6 +29,7 @@ class Services:
     auth: Authenticator
     tags: CredentialTags
     trusted_proxies: tuple  # ip networks whose X-Forwarded-For is believed
+    read_slots: ReadSlots  # the expensive reads under way, per principal
     is_ready: object  # () -> bool: the database answers
 
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from casemgr.domain import errors as domain
-from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, PasswordChecksBusy, ServiceUnavailable
+from casemgr.domain.search import MAX_SEARCH_CANDIDATES
+from casemgr.service.errors import (
+    CaseBusy,
+    CommitOutcomeUnknown,
+    PasswordChecksBusy,
+    ServiceUnavailable,
+    StatementTimeout,
+    WebhookLookupsBusy,
+)
 
 
 class WireError(Exception):
@@ -61,6 +69,11 @@ class LanguageNotSupported(WireError):
 
 class UnsupportedMediaType(WireError):
     pass
+
+
+class UnsupportedContentCoding(WireError):
+    """A body sent with a Content-Encoding other than identity (gzip, br…):
+    refused, never read as if it were plain (RFC 9110 section 15.5.16)."""
 
 
 class BodyTooLarge(WireError):
@@ -141,7 +154,9 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     domain.InvalidCaseField: E(400, "400-9026", "caseData.{field}", "invalidCaseField", "caseData field missing, unknown or of the wrong type"),
     domain.TooManyComments: E(400, "400-9027", "comments", "LimitExceeded", "More than 100 comments in one request"),
     domain.InvalidCursor: E(400, "400-9028", "after", "InvalidCursor", "Change feed cursor not handed out by the feed"),
-    domain.WebhookTargetRefused: E(400, "400-9029", "url", "TargetRefused", "Webhook URL whose host does not resolve, or resolves to a loopback, private, link-local, reserved or cloud metadata address"),
+    domain.WebhookTargetRefused: E(400, "400-9029", "url", "TargetRefused", "Webhook URL whose host does not resolve in time, or resolves to an address that is not globally reachable: loopback, private, link-local, reserved, deprecated (6to4, Teredo), such an IPv4 address written as IPv6, or a cloud metadata address"),
+    domain.SearchTooBroad: E(400, "400-9030", "search", "TooBroad", f"Case search too broad: each of its filters matches more than {MAX_SEARCH_CANDIDATES:,} cases the caller sees; narrow it with another filter"),
+    domain.WebhookLimitReached: E(400, "400-9031", "webhook", "LimitReached", "Client already has as many webhook subscriptions as it may have, 25 unless configured; delete one first"),
     domain.AuthenticationRequired: E(401, "401-101", "token", "InvalidToken", "Session or token missing, invalid or expired"),
     domain.PrincipalRequired: E(401, "401-9002", "principal", "LoginRequired", "Thalamus: no operator or party login (cookie or HTTP Basic)"),
     domain.InvalidCredentials: E(401, "401-9001", "principal", "InvalidCredentials", "Wrong user name or password, or disabled user"),
@@ -155,6 +170,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     domain.SessionLimitReached: E(403, "403-9006", "session", "LimitReached", "User already holds the maximum number of sessions"),
     domain.ScopeNotGranted: E(403, "403-197", "token", "ScopeNotGranted", "Token lacks the scope the call needs"),
     domain.TooManyFailedAttempts: E(429, "429-9001", "principal", "TooManyAttempts", "Too many failed credential checks; retry after the seconds in Retry-After"),
+    domain.TooManyReadsInFlight: E(429, "429-9002", "principal", "TooManyRequests", "This principal's searches, history and feed reads under way are at their limit; retry after the seconds in Retry-After"),
     NoCaseFound: E(404, "404-9001", "case", "invalidId", "None of the requested cases was found"),
     RouteNotFound: E(404, "404-9002", "path", "NotFound", "No such resource"),
     domain.WebhookNotFound: E(404, "404-9003", "webhook", "invalidId", "No webhook subscription of the client with that id"),
@@ -167,11 +183,14 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     domain.PreconditionFailed: E(412, "412-9001", "etag", "PreconditionFailed", "If-Match does not match the case's ETag"),
     BodyTooLarge: E(413, "413-9001", "body", "TooLarge", "Request body over 1 MiB"),
     UnsupportedMediaType: E(415, "415-9001", "contentType", "Unsupported", "Content-Type is neither application/json nor application/xml"),
+    UnsupportedContentCoding: E(415, "415-9002", "contentEncoding", "Unsupported", "Request body sent with a Content-Encoding (gzip, br…) other than identity; send it uncompressed"),
     InternalError: E(500, "500-100", "system", "InternalError", "System unable to process the request"),
     ServiceUnavailable: E(503, "503-9001", "system", "Unavailable", "Database unavailable; retry shortly"),
     CaseBusy: E(503, "503-9002", "case", "Busy", "Case locked by another request for too long; retry"),
     PasswordChecksBusy: E(503, "503-9004", "system", "PasswordChecksBusy", "Too many password checks in progress; retry shortly"),
     CommitOutcomeUnknown: E(503, "503-9003", "system", "OutcomeUnknown", "Connection lost while committing: the change may or may not be saved; re-read before retrying"),
+    StatementTimeout: E(503, "503-9005", "system", "StatementTimeout", "The database stopped the request at its statement timeout (nothing saved): ask for less, or try later; no Retry-After"),
+    WebhookLookupsBusy: E(503, "503-9006", "system", "WebhookLookupsBusy", "Too many webhook host lookups in progress; retry shortly"),
 }
 
 
@@ -185,7 +204,20 @@ def entry_for(exc: Exception) -> ErrorEntry:
 
 def retry_after(exc: Exception) -> dict[str, str]:
     """When to try again, as a header: a throttled credential check says how
-    long; an unavailable database or a busy case, a second."""
+    long; an unavailable database, a busy case or a principal's reads at
+    their limit, a second.
+
+    A statement timeout says nothing. 503 because the request was valid and
+    the service could not complete it (a 4xx would tell the client its
+    request was wrong, while the same request may pass on a quieter
+    database, and the service cannot tell its cost from the database's load
+    when the timeout fires); its own code (503-9005, not the outage's
+    503-9001) because the database is up; and no Retry-After, because
+    ``Retry-After: 1`` would invite the same expensive request again at once,
+    into the load that may have slowed it."""
     if isinstance(exc, domain.TooManyFailedAttempts):
         return {"Retry-After": str(exc.facts["retry_after"])}
-    return {"Retry-After": "1"} if entry_for(exc).status == 503 else {}
+    if isinstance(exc, StatementTimeout):
+        return {}
+    busy = entry_for(exc).status == 503 or isinstance(exc, domain.TooManyReadsInFlight)
+    return {"Retry-After": "1"} if busy else {}

@@ -56,6 +56,8 @@ USER_MESSAGES: dict[str, str] = {
     "400-9027": "At most 100 comments can be added at once.",
     "400-9028": "The position to continue the list of changes from is not valid.",
     "400-9029": "The webhook address cannot be used: it must lead to a public internet address.",
+    "400-9030": "The search matches too many cases. Add a filter to narrow it down.",
+    "400-9031": "This integration already has as many webhook subscriptions as it may have. Delete one before adding another.",
     "401-101": "Your session has expired. Please log in again.",
     "401-9001": "The user name or the password is wrong.",
     "401-9002": "Please log in first.",
@@ -78,14 +80,18 @@ USER_MESSAGES: dict[str, str] = {
     "408-9001": "The request did not arrive in time. Please try again.",
     "411-9001": "The size of the request is unknown.",
     "429-9001": "Too many failed attempts. Please wait and try again.",
+    "429-9002": "Too many requests at once. Please wait a moment and try again.",
     "503-9004": "The service is checking many passwords right now. Please try again in a moment.",
+    "503-9006": "The service is checking many webhook addresses right now. Please try again in a moment.",
     "412-9001": "Someone else changed the case in the meantime. Reload it and try again.",
     "413-9001": "The request is too large.",
     "415-9001": "The request format is not supported.",
+    "415-9002": "The request was sent compressed. Please send it uncompressed.",
     "500-100": "Something went wrong. Please try again later.",
     "503-9001": "The service is temporarily unavailable. Please try again shortly.",
     "503-9002": "The case is busy. Please try again shortly.",
     "503-9003": "The connection was lost while saving. Reload the case to see whether your change was saved.",
+    "503-9005": "The request took too long and was stopped. Narrow it down, or try again later.",
 }
 
 

@@ -25,8 +25,9 @@ from casemgr.domain.model import (
     is_given,
 )
 from casemgr.domain.readmodel import CaseView, Comment, CustomValue
-from casemgr.domain.search import CaseSearch, SearchPage
+from casemgr.domain.search import MAX_SEARCH_CANDIDATES, CaseSearch, SearchPage
 from casemgr.domain.values import stored_field_value, stored_text_of_shown
+from casemgr.domain.visibility import CaseSight
 from casemgr.service.credentials import hash_secret
 
 def given_or_none(value: Any) -> Any:
@@ -129,18 +130,23 @@ class PgCaseRepository(NamedQueries):
         rows = self._all("get_case_views", {"ids": case_ids, "comment_limit": newest_comments})
         return [case_view_from_row(r) for r in rows]
 
-    def search_cases(self, search: CaseSearch) -> SearchPage:
-        """One page of a case search, among the cases the principal that the
-        credential check before it named sees (sql/queries/search.sql)."""
+    def search_cases(self, search: CaseSearch, sight: CaseSight) -> SearchPage:
+        """One page of a case search, among the cases of ``sight``
+        (sql/queries/search.sql)."""
         rows = self._all("search_cases", {
+            "sight_departments": sorted(sight.departments) if sight.departments is not None else None,
+            "sight_customer_id": sight.customer_id,
             "customer_id": search.customer_id, "email": search.email, "phone": search.phone,
             "custom_names": [name for name, _ in search.custom],
             "custom_values": [stored_text_of_shown(value) for _, value in search.custom],
             "sort": search.sort, "descending": search.descending,
-            "offset": search.offset, "page_size": search.page_size,
+            "offset": search.offset, "page_size": search.page_size, "max_candidates": MAX_SEARCH_CANDIDATES,
         })
-        total = rows[0]["total"] if rows else 0
-        return SearchPage([case_view_from_row({k: v for k, v in r.items() if k != "total"}) for r in rows], total)
+        # One row with no case (id NULL) when the page is empty.
+        first = rows[0] if rows else {"total": 0, "too_broad": False}
+        cases = [case_view_from_row({k: v for k, v in r.items() if k not in ("total", "too_broad")})
+                 for r in rows if r["id"] is not None]
+        return SearchPage(cases, first["total"], too_broad=first["too_broad"])
 
     def queue_unknown_custom_attributes(self, names: list[str]) -> Callable[[], list[str]]:
         """The names that are no custom attribute, read with the next batch."""
@@ -185,11 +191,14 @@ class PgAuthRepository(NamedQueries):
         return self.statements.queue_read("resolve_touchpoint", {
             "code": touchpoint.code, "token_hash": hash_secret(touchpoint.token)})
 
-    def password_candidates(self, principal: str, throttle: dict) -> dict:
-        return self._one("get_password_candidates", {**throttle, "principal": principal})
+    def lock_credential_account(self, principal: str, kinds: tuple[str, ...]) -> None:
+        self.statements.queue("lock_credential_account", {"principal": principal, "kinds": list(kinds)})
 
-    def record_credential_failure(self, throttle: dict) -> None:
-        self.statements.queue("record_credential_failure", throttle)
+    def reserve_password_attempt(self, principal: str, kinds: tuple[str, ...], throttle: dict) -> dict:
+        return self._one("reserve_password_attempt", {**throttle, "principal": principal, "kinds": list(kinds)})
+
+    def record_credential_success(self, params: dict) -> None:
+        self.statements.queue("record_credential_success", params)
 
     def server_key(self) -> bytes:
         return bytes(self._one("get_server_key", {})["key"])
@@ -216,6 +225,13 @@ class PgAuthRepository(NamedQueries):
 
     def purge_expired_tokens(self) -> None:
         self.statements.queue("purge_expired_oauth_tokens")
+
+    def token_client(self, token_hash: bytes) -> str | None:
+        row = self._one("get_live_oauth_token", {"token_hash": token_hash})
+        return row["client_id"] if row else None
+
+    def revoke_token(self, token_hash: bytes, client_id: str) -> None:
+        self.statements.queue("revoke_oauth_token", {"token_hash": token_hash, "client_id": client_id})
 
     def purge_expired(self, idle_s: int, lifetime_s: int) -> None:
         self.statements.queue("purge_expired_sessions", {"idle_s": idle_s, "lifetime_s": lifetime_s})

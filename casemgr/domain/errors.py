@@ -51,6 +51,12 @@ class SearchFilterRequired(DomainError):
     """A case search names at least one filter: it never lists every case."""
 
 
+class SearchTooBroad(DomainError):
+    """Every filter of a case search matches more cases the caller sees than
+    a search considers (``casemgr.domain.search.MAX_SEARCH_CANDIDATES``):
+    the caller narrows it, so no search costs more than that bound."""
+
+
 # -- the case and the caller's access to it --------------------------------
 
 class CaseNotFound(DomainError):
@@ -210,6 +216,12 @@ class TooManyFailedAttempts(DomainError):
     the next attempt is checked again."""
 
 
+class TooManyReadsInFlight(DomainError):
+    """A principal has as many searches, history and feed reads under way
+    as it may (``casemgr.service.fairshare``): one more waits its turn
+    with the client, not with everybody else."""
+
+
 class NotChangeableWhenClosed(DomainError):
     """A closed case may have only its custom attributes changed."""
 
@@ -221,10 +233,18 @@ class InvalidCursor(DomainError):
 # -- webhooks ----------------------------------------------------------------
 
 class WebhookTargetRefused(DomainError):
-    """A webhook URL whose host does not resolve, or resolves to an address
-    the service must not call: loopback, private, link-local, reserved or a
-    cloud metadata address (unless private targets are allowed)."""
+    """A webhook URL whose host does not resolve (or not within the lookup
+    timeout), or resolves to an address the service must not call: one that
+    is not globally reachable (loopback, private, link-local, reserved,
+    deprecated, or one of these carried in an IPv6 address) or a cloud
+    metadata address (unless private targets are allowed)."""
 
 
 class WebhookNotFound(DomainError):
     """No webhook subscription with that id among the client's own."""
+
+
+class WebhookLimitReached(DomainError):
+    """A client already has as many webhook subscriptions as it may have
+    (``CASEMGR_WEBHOOK_MAX_SUBSCRIPTIONS_PER_CLIENT``): each is one more
+    signed POST per change, retried for a day."""

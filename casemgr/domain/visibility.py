@@ -69,6 +69,17 @@ CUSTOMER_SIGHT = FieldSight(everything=False, names=CUSTOMER_FIELDS, prefixes=CU
 
 
 @dataclass(frozen=True)
+class CaseSight:
+    """Which cases a principal sees, for the queries that find cases in bulk
+    (search, the feed): the cases of ``departments`` (None: of every
+    department) that belong to ``customer_id`` (None: to anyone). The same
+    rule as ``PrincipalView.sees_case``, in the terms an index knows."""
+
+    departments: frozenset[int] | None
+    customer_id: int | None = None
+
+
+@dataclass(frozen=True)
 class PrincipalView:
     """One principal's view of cases. ``actor`` None: the operator at the
     database (the CLI), who sees everything."""
@@ -82,8 +93,15 @@ class PrincipalView:
         return self.actor is None or permissions.may_read_case(self.actor, case)
 
     def readable_departments(self) -> frozenset[int] | None:
-        """For queries that pre-filter by department: None, every case."""
+        """For queries that know a case only by its department (the feed):
+        None, every case; a customer's cases are none of them."""
         return None if self.actor is None else permissions.readable_departments(self.actor)
+
+    def case_sight(self) -> CaseSight:
+        """For queries that know a case's department and customer (search)."""
+        if self.actor is not None and self.actor.kind is ActorKind.CUSTOMER:
+            return CaseSight(None, self.actor.customer_id)
+        return CaseSight(self.readable_departments())
 
     # -- which fields, by whom -------------------------------------------------
 

@@ -17,14 +17,15 @@ from datetime import datetime
 from typing import Callable
 
 from casemgr.domain import edit, errors
-from casemgr.domain.model import CLOSE_CASE, MAX_CASES_PER_READ, Actor, EditCase
+from casemgr.domain.model import MAX_CASES_PER_READ, Actor, EditCase
 from casemgr.domain.readmodel import CaseView
-from casemgr.domain.search import CaseSearch, SearchPage, check_search
+from casemgr.domain.search import CaseSearch, SearchPage, check_found, check_search
 from casemgr.domain.versions import etag_for
 from casemgr.domain.visibility import view_of
 from casemgr.service.auth import Authenticator
 from casemgr.service.credentials import Credentials
 from casemgr.service.errors import ServiceUnavailable
+from casemgr.service.fairshare import ReadSlots
 from casemgr.service.history import explain_conflict
 
 
@@ -48,8 +49,9 @@ class CasesRead:
 
 
 class CaseService:
-    def __init__(self, authenticator: Authenticator):
+    def __init__(self, authenticator: Authenticator, read_slots: ReadSlots):
         self._auth = authenticator
+        self._read_slots = read_slots
 
     def edit_case(self, credentials: Credentials, cmd: EditCase, *, answer_with_view: bool = False,
                   newest_comments: int = 0) -> EditResult:
@@ -91,8 +93,7 @@ class CaseService:
             closed = uow.cases.first_closed_status()
             name = closed.name if closed else ""
             return [
-                _apply_edit(uow, actor_of, EditCase(case_id=case_id, api=api, required_action=CLOSE_CASE,
-                                                    status_name=name))
+                _apply_edit(uow, actor_of, EditCase(case_id=case_id, api=api, status_name=name))
                 for case_id in sorted(set(case_ids))
             ]
 
@@ -116,9 +117,10 @@ class CaseService:
 
     def search_cases(self, credentials: Credentials, search: CaseSearch) -> SearchPage:
         """One page of the cases every filter of ``search`` matches, among
-        those the actor sees: the credential check, the check of the custom
-        attribute names and the search travel as one message, and the
-        database filters, orders and pages (sql/queries/search.sql)."""
+        those the actor sees (its view's ``CaseSight``): the database
+        filters, orders and pages (sql/queries/search.sql). Two messages:
+        the credential check with the check of the custom attribute names,
+        then, holding one of the principal's read slots, the search."""
         try:
             check_search(search)
         except errors.DomainError:
@@ -127,15 +129,17 @@ class CaseService:
         names = [name for name, _ in search.custom]
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
             unknown = uow.cases.queue_unknown_custom_attributes(names) if names else None
-            found = uow.cases.search_cases(search)
             actor = actor_of()
-        missing = unknown() if unknown else []
-        if missing:
-            raise errors.UnknownCustomAttribute(f"Custom attribute '{missing[0]}' is not configured.",
-                                                attribute=f"custom.{missing[0]}")
+            missing = unknown() if unknown else []
+            if missing:
+                raise errors.UnknownCustomAttribute(f"Custom attribute '{missing[0]}' is not configured.",
+                                                    attribute=f"custom.{missing[0]}")
+            view = view_of(actor)
+            with self._read_slots.taken_by(actor):
+                found = uow.cases.search_cases(search, view.case_sight())
+        check_found(found)  # a search too broad to answer within its bound is refused
         # The database answered with what the actor sees; the domain rule
         # has the last word on every case shown all the same.
-        view = view_of(actor)
         return replace(found, cases=[v for v in found.cases if view.sees_case(v)])
 
     def custom_attribute_definitions(self, credentials: Credentials):

@@ -29,6 +29,7 @@ from casemgr.domain.history import FEED_START, FeedChange, FeedPosition
 from casemgr.domain.visibility import view_of
 from casemgr.service.auth import Authenticator
 from casemgr.service.credentials import Credentials
+from casemgr.service.fairshare import ReadSlots
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -99,8 +100,9 @@ def horizon(uow) -> FeedPosition:
 
 
 class ChangeFeed:
-    def __init__(self, authenticator: Authenticator):
+    def __init__(self, authenticator: Authenticator, read_slots: ReadSlots):
         self._auth = authenticator
+        self._read_slots = read_slots
 
     def read(self, credentials: Credentials, after: FeedPosition | None, limit: int) -> FeedPage:
         """The changes a principal may see, as its view shows them
@@ -108,8 +110,10 @@ class ChangeFeed:
         the cases of the departments the user sees. Two messages: the reach
         depends on who the credentials turn out to be."""
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            view = view_of(actor_of())
-            page = changes_after(uow, after or FEED_START, limit, view.readable_departments())
+            actor = actor_of()
+            view = view_of(actor)
+            with self._read_slots.taken_by(actor):
+                page = changes_after(uow, after or FEED_START, limit, view.readable_departments())
         # The next position stays the one the read reached: a change the view
         # hides is passed over, never read again.
         return replace(page, changes=view.feed_changes(page.changes))

@@ -13,11 +13,13 @@ from casemgr.domain.history import ConflictExplanation, HistoryPage, PageRequest
 from casemgr.domain.visibility import PrincipalView, view_of
 from casemgr.service.auth import Authenticator
 from casemgr.service.credentials import Credentials
+from casemgr.service.fairshare import ReadSlots
 
 
 class HistoryService:
-    def __init__(self, authenticator: Authenticator):
+    def __init__(self, authenticator: Authenticator, read_slots: ReadSlots):
         self._auth = authenticator
+        self._read_slots = read_slots
 
     def case_history(self, credentials: Credentials, case_id: int, page: PageRequest) -> HistoryPage | None:
         """A page of the case's history as the principal sees it
@@ -25,8 +27,10 @@ class HistoryService:
         such case or the principal may not read it. Two messages: which
         entries are paged depends on who the credentials turn out to be."""
         with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            view = view_of(actor_of())
-            found = uow.history.queue_case_history(case_id, page.size, page.skip, view.fields)()
+            actor = actor_of()
+            view = view_of(actor)
+            with self._read_slots.taken_by(actor):
+                found = uow.history.queue_case_history(case_id, page.size, page.skip, view.fields)()
         if found.case is None or not view.sees_case(found.case):
             return None
         return HistoryPage(view.entries(found.entries), found.count, page)

@@ -59,8 +59,34 @@ SELECT
 -- at or before a position handed out can commit later (see migration 0005).
 -- departments: the reach (NULL: every case). The horizon (as xmin) and xmax
 -- come back to set the next position and to check a cursor.
+--
+-- A reach is read one department at a time, each in feed order by its own
+-- index (case_history_department_feed, migration 0009: an entry carries its
+-- case's department), each up to the limit; the first changes of them all
+-- are the page. A page costs the departments of the reach times the limit
+-- at most, never the changes of the cases outside it.
 WITH horizon AS (
     SELECT case_feed_horizon(pg_current_snapshot()) AS xmin, pg_snapshot_xmax(pg_current_snapshot()) AS xmax
+), page AS (
+    SELECT p.feed_xid, p.id FROM (
+        (SELECT h.feed_xid, h.id FROM case_history h
+         WHERE %(departments)s::bigint[] IS NULL
+           AND (h.feed_xid, h.id) > (%(after_position)s::text::xid8, %(after_id)s::bigint)
+           AND h.feed_xid < (SELECT xmin FROM horizon)
+         ORDER BY h.feed_xid, h.id
+         LIMIT %(limit)s)
+        UNION ALL
+        SELECT h.feed_xid, h.id FROM unnest(%(departments)s::bigint[]) AS d (id)
+        CROSS JOIN LATERAL (
+            SELECT h.feed_xid, h.id FROM case_history h
+            WHERE h.department_id = d.id
+              AND (h.feed_xid, h.id) > (%(after_position)s::text::xid8, %(after_id)s::bigint)
+              AND h.feed_xid < (SELECT xmin FROM horizon)
+            ORDER BY h.feed_xid, h.id
+            LIMIT %(limit)s) h
+    ) p
+    ORDER BY p.feed_xid, p.id
+    LIMIT %(limit)s
 )
 SELECT horizon.xmin::text AS xmin, horizon.xmax::text AS xmax,
     COALESCE((SELECT json_agg(e ORDER BY e.position, e.id) FROM (
@@ -69,15 +95,10 @@ SELECT horizon.xmin::text AS xmin, horizon.xmax::text AS xmax,
                h.actor_client_id,
                (SELECT json_agg(c.change->>'field' ORDER BY c.position)
                 FROM jsonb_array_elements(h.changes) WITH ORDINALITY AS c(change, position)) AS fields
-        FROM case_history h
-        JOIN support_case sc ON sc.id = h.case_id
+        FROM page
+        JOIN case_history h ON h.id = page.id
         LEFT JOIN app_user u ON u.id = h.actor_user_id
-        LEFT JOIN customer cu ON cu.id = h.actor_customer_id
-        WHERE (h.feed_xid, h.id) > (%(after_position)s::text::xid8, %(after_id)s::bigint)
-          AND h.feed_xid < horizon.xmin
-          AND (%(departments)s::bigint[] IS NULL OR sc.department_id = ANY(%(departments)s::bigint[]))
-        ORDER BY h.feed_xid, h.id
-        LIMIT %(limit)s) e), '[]'::json) AS changes
+        LEFT JOIN customer cu ON cu.id = h.actor_customer_id) e), '[]'::json) AS changes
 FROM horizon
 
 -- name: get_feed_horizon

@@ -6,50 +6,95 @@
 -- all the cases found (total). NULL filters (and empty custom lists) are
 -- not given; the use case refuses a search that gives none.
 --
--- It travels in the message of the credential check and runs after it: the
--- principal is the one the check named (casemgr.principal, set by the
--- resolve_* queries of credentials.sql); a refused or dead credential sees
--- nothing. What a principal sees is casemgr.domain.permissions
--- .check_may_read_case, in SQL: a user the cases of the departments of
--- UserFacts.visible_department_ids (home, foreign, and sharing with the home
--- department with activity sharing), a customer its own cases, an OAuth
--- client every case. The tests hold the two to the same answers.
+-- It runs once the credential check has named the principal: the sight is
+-- the principal's (casemgr.domain.visibility.CaseSight, from the one view
+-- policy): the cases of sight_departments (NULL: of every department)
+-- that belong to sight_customer_id (NULL: to anyone). The tests hold the
+-- SQL to the domain rule case by case (tests/api/test_sql_visibility.py).
 --
--- Named queries run on a generic plan, so the index that finds the
--- candidates is chosen at run time: one branch per filter, each behind a
--- condition on the parameters alone, which Postgres runs as a one-time
--- filter (a branch not taken reads nothing). The first filter given, in the
--- order customer, email, phone, custom attribute, finds the candidates; every
--- filter is then checked on each of them. The candidates are materialized:
--- left to reorder the joins, the planner checks the filters on every case of
--- a small table before it narrows them down, and on a large one it would be
--- free to do the same. The cost follows the number of candidates, not the
--- number of cases.
-WITH principal AS (
-    SELECT (p ->> 'user_id')::bigint AS user_id, (p ->> 'customer_id')::bigint AS customer_id
-    FROM (SELECT nullif(current_setting('casemgr.principal', true), '')::json AS p) AS setting
-    WHERE p IS NOT NULL AND coalesce(current_setting('casemgr.refused', true), '') <> 'yes'
-), sight AS (
-    SELECT pr.user_id, pr.customer_id,
-           u.home_department_id || u.foreign_department_ids || u.shared_department_ids AS departments
-    FROM principal pr LEFT JOIN user_facts u ON u.id = pr.user_id
-), wanted AS (
-    SELECT c.id FROM support_case c
-    WHERE c.customer_id = %(customer_id)s::bigint
+-- The sight is part of every index scan: a case the principal does not see
+-- is never read. The candidates are found one department the principal sees
+-- at a time (a customer's own: also only its own customer), by the index of
+-- a filter that puts the department right after what the filter names
+-- (support_case_customer_department, case_custom_value_search; migration
+-- 0009): first by the customer the customer, email and phone filters name;
+-- when they name none, or that customer has more than max_candidates cases
+-- the principal sees, by each custom attribute in the order given, until
+-- one finds at most max_candidates (each scan stops at one more than that).
+-- When none does, the search is too broad: too_broad, and no page (the use
+-- case answers casemgr.domain.errors.SearchTooBroad). Every filter, the
+-- order and the page are then applied to at most max_candidates cases:
+-- a search costs what it may find, never what the principal cannot see.
+--
+-- Named queries run on a generic plan, so the index is chosen by the text:
+-- the custom attributes are tried by a recursive step, each only when the
+-- one before it found too many, and the customer's branch runs only when a
+-- customer filter is given (a CASE, which Postgres evaluates lazily). The
+-- candidates are materialized: left to reorder the joins, the planner
+-- checks the filters on every case of a small table before it narrows them
+-- down, and on a large one it would be free to do the same.
+WITH RECURSIVE sight AS MATERIALIZED (
+    -- The departments to look in, one by one (every one when the sight
+    -- names none), and the customer held to.
+    SELECT %(sight_departments)s::bigint[] IS NOT NULL AS by_department,
+           coalesce(%(sight_departments)s::bigint[], ARRAY(SELECT d.id FROM department d)) AS departments,
+           %(sight_customer_id)s::bigint AS customer_id
+), named_customer AS (
+    -- The customer the customer, email and phone filters name (phone: every
+    -- customer with that number), and every one given must hold.
+    SELECT cu.id FROM (
+        SELECT cu.id, cu.email, cu.phone FROM customer cu WHERE cu.id = %(customer_id)s::bigint
+        UNION ALL
+        SELECT cu.id, cu.email, cu.phone FROM customer cu
+        WHERE %(customer_id)s::bigint IS NULL AND lower(cu.email) = lower(%(email)s::text)
+        UNION ALL
+        SELECT cu.id, cu.email, cu.phone FROM customer cu
+        WHERE %(customer_id)s::bigint IS NULL AND %(email)s::text IS NULL AND cu.phone = %(phone)s::text
+    ) cu
+    WHERE (%(email)s::text IS NULL OR lower(cu.email) = lower(%(email)s::text))
+      AND (%(phone)s::text IS NULL OR cu.phone = %(phone)s::text)
+), attempt (custom, ids) AS (
+    -- The customer's cases the principal sees; NULL: no customer filter.
+    -- Each scan is one department's, in the order of its index: so the
+    -- plan cannot be anything but an index scan that stops at the limit.
+    SELECT 0, CASE WHEN %(customer_id)s::bigint IS NOT NULL OR %(email)s::text IS NOT NULL
+                     OR %(phone)s::text IS NOT NULL
+                   THEN ARRAY(
+                       SELECT c.id FROM sight s CROSS JOIN named_customer cu CROSS JOIN unnest(s.departments) AS d (id)
+                       CROSS JOIN LATERAL (
+                           SELECT c.id FROM support_case c
+                           WHERE c.customer_id = cu.id AND c.department_id = d.id
+                           ORDER BY c.id LIMIT %(max_candidates)s::int + 1) c
+                       WHERE s.customer_id IS NULL OR cu.id = s.customer_id
+                       LIMIT %(max_candidates)s::int + 1) END
     UNION ALL
-    SELECT c.id FROM customer cu JOIN support_case c ON c.customer_id = cu.id
-    WHERE %(customer_id)s::bigint IS NULL AND lower(cu.email) = lower(%(email)s::text)
-    UNION ALL
-    SELECT c.id FROM customer cu JOIN support_case c ON c.customer_id = cu.id
-    WHERE %(customer_id)s::bigint IS NULL AND %(email)s::text IS NULL AND cu.phone = %(phone)s::text
-    UNION ALL
-    SELECT v.case_id FROM custom_field f JOIN case_custom_value v ON v.custom_field_id = f.id
-    WHERE %(customer_id)s::bigint IS NULL AND %(email)s::text IS NULL AND %(phone)s::text IS NULL
-      AND f.case_type_id IS NULL AND f.name = (%(custom_names)s::text[])[1]
-      AND v.value #>> '{}' = (%(custom_values)s::text[])[1]
+    -- Else the cases the principal sees with the next custom attribute's
+    -- value (a customer: of its own customer).
+    SELECT a.custom + 1, ARRAY(
+        SELECT v.case_id FROM sight s CROSS JOIN unnest(s.departments) AS d (id)
+        JOIN custom_field f ON f.case_type_id IS NULL AND f.name = (%(custom_names)s::text[])[a.custom + 1]
+        CROSS JOIN LATERAL (
+            (SELECT v.case_id FROM case_custom_value v
+             WHERE s.customer_id IS NULL AND v.custom_field_id = f.id AND v.department_id = d.id
+               AND v.value #>> '{}' = (%(custom_values)s::text[])[a.custom + 1]
+             ORDER BY v.customer_id, v.case_id LIMIT %(max_candidates)s::int + 1)
+            UNION ALL
+            (SELECT v.case_id FROM case_custom_value v
+             WHERE v.customer_id = s.customer_id AND v.custom_field_id = f.id AND v.department_id = d.id
+               AND v.value #>> '{}' = (%(custom_values)s::text[])[a.custom + 1]
+             ORDER BY v.case_id LIMIT %(max_candidates)s::int + 1)) v
+        LIMIT %(max_candidates)s::int + 1)
+    FROM attempt a
+    WHERE (a.ids IS NULL OR cardinality(a.ids) > %(max_candidates)s::int)
+      AND a.custom < cardinality(%(custom_names)s::text[])
+), chosen AS (
+    -- The last attempt: the first that found few enough, or none did.
+    SELECT coalesce(a.ids, '{}') AS ids, cardinality(a.ids) > %(max_candidates)s::int AS too_broad
+    FROM attempt a ORDER BY a.custom DESC LIMIT 1
 ), candidates AS MATERIALIZED (
     SELECT c.id, c.department_id, c.customer_id, c.last_modified, c.due_date, c.severity, c.subject
-    FROM wanted JOIN support_case c ON c.id = wanted.id
+    FROM chosen JOIN support_case c ON c.id = ANY(chosen.ids)
+    WHERE NOT chosen.too_broad
 ), found AS (
     SELECT c.id, count(*) OVER () AS total,
            row_number() OVER (ORDER BY
@@ -74,9 +119,9 @@ WITH principal AS (
     FROM candidates c
     CROSS JOIN sight s
     LEFT JOIN customer cu ON cu.id = c.customer_id
-    WHERE (s.user_id IS NOT NULL AND c.department_id = ANY(s.departments)
-           OR s.user_id IS NULL AND s.customer_id IS NOT NULL AND c.customer_id = s.customer_id
-           OR s.user_id IS NULL AND s.customer_id IS NULL)
+    -- The sight again, on the candidates alone: what found them already held to it.
+    WHERE (NOT s.by_department OR c.department_id = ANY(s.departments))
+      AND (s.customer_id IS NULL OR c.customer_id = s.customer_id)
       AND (%(customer_id)s::bigint IS NULL OR c.customer_id = %(customer_id)s::bigint)
       AND (%(email)s::text IS NULL OR lower(cu.email) = lower(%(email)s::text))
       AND (%(phone)s::text IS NULL OR cu.phone = %(phone)s::text)
@@ -92,11 +137,13 @@ WITH principal AS (
     SELECT ARRAY(SELECT id FROM found
                  WHERE position > %(offset)s::bigint AND position <= %(offset)s::bigint + %(page_size)s::bigint
                  ORDER BY position) AS ids,
-           (SELECT total FROM found LIMIT 1) AS total
+           coalesce((SELECT total FROM found LIMIT 1), 0) AS total,
+           coalesce((SELECT too_broad FROM chosen), false) AS too_broad
 )
--- eGain shows no comments: a search reads none.
-SELECT v.*, '[]'::json AS comments, 0 AS comment_count, page.total
-FROM page JOIN case_view v ON v.id = ANY(page.ids)
+-- eGain shows no comments: a search reads none. One row with no case (id
+-- NULL) when the page is empty, so too_broad always comes back.
+SELECT v.*, '[]'::json AS comments, 0 AS comment_count, page.total, page.too_broad
+FROM page LEFT JOIN case_view v ON v.id = ANY(page.ids)
 ORDER BY array_position(page.ids, v.id)
 
 -- name: unknown_custom_attributes

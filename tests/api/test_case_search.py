@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from casemgr.domain.search import MAX_SEARCH_CANDIDATES
 from tests.api.clients import EgainV12Client, EgainV12XmlClient, egain_body
 
 SUMMARY = {"id", "link", "department", "status", "severity", "subject", "customer", "lastModified"}
@@ -268,7 +269,10 @@ def test_the_search_finds_exactly_the_cases_a_read_by_id_shows(v12, db, johns_ca
         assert response.get_json()["paginationInfo"]["count"] == len(readable)
 
 
-def test_the_credential_check_and_the_search_are_one_message_to_the_database(v12, monkeypatch):
+def test_the_credential_check_then_the_search_are_two_messages_to_the_database(v12, monkeypatch):
+    """The search takes one of the principal's read slots (fair share), so
+    it waits for the credential check to name the principal: two messages,
+    the check with the custom attribute names, then the search."""
     from casemgr.db.statements import Statements
 
     v12.search("customer=2001")  # every statement prepared on this connection already
@@ -281,4 +285,72 @@ def test_the_credential_check_and_the_search_are_one_message_to_the_database(v12
 
     monkeypatch.setattr(Statements, "_send", counting)
     assert found(v12.search("customer=2001&custom.customer_rating=5")) == ["1013"]
-    assert sent == ["search_cases"]
+    assert sent == ["unknown_custom_attributes", "search_cases"]
+
+
+# -- a bounded search -----------------------------------------------------------------
+
+LIMIT = MAX_SEARCH_CANDIDATES
+
+
+def add_cases(db, customer: int, department: str, count: int, region: str = "south") -> None:
+    """``count`` cases of a customer in a department, each with a region."""
+    db.execute("""INSERT INTO support_case (department_id, status_id, customer_id, subject)
+                  SELECT (SELECT id FROM department WHERE name = %s),
+                         (SELECT id FROM case_status WHERE name = 'Open'), %s, 'Bulk ' || g
+                  FROM generate_series(1, %s) g""", (department, customer, count))
+    db.execute("""INSERT INTO case_custom_value (case_id, custom_field_id, value)
+                  SELECT c.id, (SELECT id FROM custom_field WHERE name = 'region'), to_jsonb(%s::text)
+                  FROM support_case c WHERE c.subject LIKE 'Bulk %%'
+                  ON CONFLICT DO NOTHING""", (region,))
+
+
+def too_broad(response) -> dict:
+    body = refused(response, "400-9030")
+    assert {"key": "maxCandidates", "value": str(LIMIT)} in body["details"]
+    assert "filter" in body["developerMessage"]
+    return body
+
+
+def test_a_search_considers_at_most_the_documented_number_of_cases_the_user_sees(egain, db):
+    """Mary's 1008 and as many more as make the limit: every one is found and
+    counted; one more, and a search by her alone is too broad, whatever its
+    order or page, while a filter that narrows it still answers."""
+    add_cases(db, 2002, "Service", LIMIT - 1)
+    response = egain.search("customer=2002&$sort=subject&$order=desc&$pagesize=75&$pagenum=2")
+    assert len(found(response)) == 75
+    assert response.get_json()["paginationInfo"]["count"] in (LIMIT, str(LIMIT))
+
+    add_cases(db, 2002, "Service", 2)
+    for query in ("customer=2002", "customer=2002&$sort=subject&$order=desc", "customer=2002&$pagenum=3",
+                  "email=mary@example.com", "phone=%2B15550199", "custom.region=south",
+                  "customer=2002&custom.region=south"):
+        too_broad(egain.search(query))
+    # A narrower filter answers: after the customer's, the custom attributes
+    # are tried in turn until one matches few enough.
+    db.execute("INSERT INTO case_custom_value (case_id, custom_field_id, value) "
+               "SELECT 1008, id, CASE name WHEN 'region' THEN '\"south\"'::jsonb ELSE '7' END FROM custom_field "
+               "WHERE name IN ('region', 'customer_rating') AND case_type_id IS NULL")
+    assert found(egain.search("customer=2002&custom.region=south&custom.customer_rating=7")) == ["1008"]
+    assert found(egain.search("custom.customer_rating=7&email=mary@example.com")) == ["1008"]
+    assert egain.search("custom.region=north&custom.customer_rating=7").status_code == 204
+
+
+def test_the_system_context_root_answers_the_same_400(v12, db):
+    add_cases(db, 2002, "Service", LIMIT)
+    response = v12.client.get("/system/ws/v12/interaction/case?customer=2002", headers=v12.headers("frank"))
+    too_broad(response)
+
+
+@pytest.mark.parametrize("user, answer", [("frank", ["1008"]), ("carol", None)])
+def test_cases_the_user_does_not_see_never_count(v12, db, user, answer):
+    """More than the limit of Mary's cases in Legal: frank (Service) finds
+    his one as if they were not there; carol (Legal), who sees them, is
+    told to narrow her search."""
+    add_cases(db, 2002, "Legal", LIMIT + 1)
+    response = v12.search("customer=2002&$sort=subject", user=user)
+    if answer is None:
+        too_broad(response)
+    else:
+        assert found(response) == answer
+        assert v12.search("custom.region=south", user=user).status_code == 204

@@ -206,3 +206,30 @@ def test_the_feed_speaks_xml_too(client):
     assert as_xml["next"] == as_json["next"]
     assert [(c["cursor"], c["caseId"], c["fields"]) for c in as_xml["changes"]] == [
         (c["cursor"], c["caseId"], c["fields"]) for c in as_json["changes"]]
+
+
+def test_a_user_follows_exactly_the_changes_of_the_cases_it_sees_in_feed_order(client, db):
+    """Changes of every department, interleaved: a user's feed, read a page
+    of two at a time, is the whole feed with the changes of cases the user
+    does not see left out, in the same order; a case moved into the user's
+    department brings its changes with it (the feed reads where a case is
+    now: migration 0009 keeps each entry's copy of it)."""
+    v3 = EgainV3Client(client)
+    for number in range(3):
+        for case_id in (1005, 1002, 1006, 1004):  # Billing, Service, Legal, Sales
+            version = v3.read_case(case_id, user="client")["lastModified"]
+            assert v3.edit(case_id, {"subject": f"round {number}"}, user="client",
+                           last_modified=version).status_code == 204
+    whole = Follower(client, limit=1000).catch_up(expected=len(history_rows(db)))
+    everything = [c["cursor"] for c in whole]
+    by_cursor = {c["cursor"]: int(c["caseId"]) for c in whole}
+
+    def follows(user: str) -> list[str]:
+        return [c["cursor"] for c in Follower(client, user, limit=2).catch_up()]
+
+    assert follows("frank") == [cursor for cursor in everything if by_cursor[cursor] in FRANK_SEES]
+    assert follows("carol") == [cursor for cursor in everything if by_cursor[cursor] == 1006]
+    db.execute("UPDATE support_case SET department_id = (SELECT id FROM department WHERE name = 'Service') "
+               "WHERE id = 1006")
+    assert follows("frank") == [cursor for cursor in everything if by_cursor[cursor] in FRANK_SEES | {1006}]
+    assert follows("carol") == []

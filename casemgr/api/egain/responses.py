@@ -61,6 +61,10 @@ def error_details(exc: Exception) -> list[dict]:
         return [{"key": facts["attribute"], "value": ",".join(facts["expected"])}]
     if isinstance(exc, domain.RelatedCaseLimitExceeded):
         return [{"key": "relatedCases", "value": str(facts["limit"])}]
+    if isinstance(exc, domain.SearchTooBroad):
+        return [{"key": "maxCandidates", "value": str(facts["limit"])}]
+    if isinstance(exc, domain.WebhookLimitReached):
+        return [{"key": "maxSubscriptions", "value": str(facts["limit"])}]
     if isinstance(exc, errors.UnsupportedQueryParameter):
         return [{"key": "parameters", "value": facts["names"]}]
     return [{"key": key, "value": str(value)} for key, value in facts.items()
