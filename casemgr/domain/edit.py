@@ -19,12 +19,16 @@ from casemgr.domain.model import (
     MAX_RELATED_CASES,
     MAX_TEXT_LENGTH,
     SEVERITIES,
+    CLOSE_CASE,
+    EDIT_CASE,
+    MANAGE_CLOSED_CASE,
     Actor,
     CaseState,
     CaseUpdate,
     Classification,
     EditCase,
     EditFacts,
+    FieldChange,
     FieldDefinition,
     NamedRef,
     OtherEndUpdate,
@@ -136,7 +140,7 @@ def check_link_lists(cmd: EditCase) -> None:
 def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
     """Apply every rule in precedence order; return what to write."""
     case = require_case(cmd.case_id, facts.case)
-    permissions.check_may_touch_case(actor, case, cmd.action_needed)
+    permissions.check_may_touch_case(actor, case, actions_needed(cmd, case, facts.status))
     check_state(cmd, case)
     check_version(cmd, case)
 
@@ -175,6 +179,39 @@ def require_case(case_id: int, case: CaseState | None) -> CaseState:
     if case is None:
         raise errors.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
     return case
+
+
+def actions_needed(cmd: EditCase, case: CaseState, status: NamedRef | None) -> tuple[str, ...]:
+    """The actions a user needs for this change, decided from the change
+    itself, whatever API carries it:
+
+    - closing an open case (a status whose state is closed) needs Close
+      Case; and Edit Case too when the request changes more than the status
+      (a Thalamus update always names its category and type, so it does);
+    - any change to a closed case needs Manage Closed Case;
+    - reopening (a closed case moved to a status whose state is open) is a
+      change to a closed case, so it needs Manage Closed Case, and Edit
+      Case for the open case it makes and the rest of the request. eGain
+      offers no reopening; Manage Closed Case is eGain's action for
+      whatever happens to a closed case, and Close Case alone is the right
+      to end work, not to take it up again;
+    - any other change needs Edit Case.
+
+    An edit that only an open case takes (eGain's) of a closed case needs
+    Edit Case: ``check_state`` then refuses it as eGain does."""
+    new_state = status.state if status is not None and is_given(cmd.status_name) else None
+    if case.is_open or cmd.state_requirement is StateRequirement.OPEN:
+        if case.is_open and new_state == "closed":
+            closes_only = cmd.attributes_beyond_custom() == ["status_name"] and not cmd.custom_attributes
+            return (CLOSE_CASE,) if closes_only else (CLOSE_CASE, EDIT_CASE)
+        return (EDIT_CASE,)
+    if new_state == "open":
+        return (MANAGE_CLOSED_CASE, EDIT_CASE)
+    return (MANAGE_CLOSED_CASE,)
+
+
+def reopens(cmd: EditCase, case: CaseState, status: NamedRef | None) -> bool:
+    return not case.is_open and is_given(cmd.status_name) and status is not None and status.state == "open"
 
 
 def check_state(cmd: EditCase, case: CaseState) -> None:
@@ -411,6 +448,8 @@ def build_update(
     linked = tuple(sorted(new_related - case.related_ids))
     unlinked = tuple(sorted(case.related_ids - new_related))
     changes += history.relation_change(case.related_ids, new_related)
+    if not case.is_open and not reopens(cmd, case, facts.status):
+        check_closed_case_keeps(changes, cmd.comments)
     if not changes and not cmd.comments:
         return unchanged(case)
     # Comments are recorded by the ids they get, when they are written.
@@ -427,6 +466,20 @@ def build_update(
         previous_last_modified=case.last_modified,
         other_ends=other_end_updates(case.id, linked, unlinked, facts),
     )
+
+
+def check_closed_case_keeps(changes: list[FieldChange], comments: tuple[str, ...]) -> None:
+    """A closed case that stays closed may have only its custom values
+    changed (eGain's custom attributes, Thalamus's case data), on every API:
+    a status, a resolution, a comment or any other field waits until the
+    case is reopened. Named but unchanged values are no change."""
+    for change in changes:
+        if not change.field.startswith((history.CUSTOM_ATTRIBUTES, history.CASE_DATA)):
+            raise errors.NotChangeableWhenClosed(
+                f"Only custom values may change on a closed case, not '{change.field}'.", attribute=change.field)
+    if comments:
+        raise errors.NotChangeableWhenClosed(
+            "Only custom values may change on a closed case, not 'comments'.", attribute="comments")
 
 
 def unchanged(case: CaseState) -> CaseUpdate:

@@ -119,6 +119,15 @@ class Actor:
     def user_id(self) -> int | None:
         return self.user.id if self.user else None
 
+    @property
+    def principal(self) -> tuple:
+        """Who this is, whichever API and credential it came through."""
+        if self.user is not None:
+            return (ActorKind.USER, self.user.id)
+        if self.kind is ActorKind.CUSTOMER:
+            return (ActorKind.CUSTOMER, self.customer_id)
+        return (self.kind, self.client_id)
+
 
 class StateRequirement(enum.Enum):
     """Which status state an edit needs: eGain edits open cases, the closed-case
@@ -142,8 +151,6 @@ class EditCase:
     expected_last_modified: datetime | None = None
     expected_etag: str | None = None
     state_requirement: StateRequirement = StateRequirement.OPEN
-    # None: the action the state requirement implies (``action_needed``).
-    required_action: str | None = None
     due_date: datetime | None | _Unset = UNSET
     owner_id: int | _Unset = UNSET
     severity: str | _Unset = UNSET
@@ -162,15 +169,6 @@ class EditCase:
     case_data: dict[str, Any] | _Unset = UNSET
 
     TEXT_ATTRIBUTES = ("subject", "description", "solution")
-
-    @property
-    def action_needed(self) -> str:
-        """The action a user needs for this edit: a closed case's custom
-        attributes are changed with Manage Closed Case, anything else with
-        Edit Case, unless the use case names another (Close Case)."""
-        if self.required_action is not None:
-            return self.required_action
-        return MANAGE_CLOSED_CASE if self.state_requirement is StateRequirement.CLOSED else EDIT_CASE
 
     def attributes_beyond_custom(self) -> list[str]:
         """The attributes mentioned besides custom attributes (what a closed

@@ -13,8 +13,9 @@ from casemgr.domain.model import Actor, ActorKind, CaseReach, CaseState, LinkedC
 from casemgr.domain.readmodel import CaseView
 
 
-def check_may_touch_case(actor: Actor, case: CaseState | CaseView | CaseReach, action: str) -> None:
-    """The caller holds the action and reaches the case (first 403 group)."""
+def check_may_touch_case(actor: Actor, case: CaseState | CaseView | CaseReach, actions: tuple[str, ...]) -> None:
+    """The caller holds every one of the actions and reaches the case (first
+    403 group)."""
     if actor.kind is ActorKind.CUSTOMER:
         if case.customer_id != actor.customer_id:
             raise errors.CaseNotVisibleToCustomer(f"Case {case.id} is not a case of this customer.", case_id=case.id)
@@ -22,7 +23,8 @@ def check_may_touch_case(actor: Actor, case: CaseState | CaseView | CaseReach, a
     user = actor.user
     if user is None:
         return
-    check_action(user, action)
+    for action in actions:
+        check_action(user, action)
     if case.department_id not in user.department_ids:
         raise errors.CaseOutsideUserDepartments(
             f"User is not allowed to access case {case.id}: it belongs to no department of the user.",
@@ -36,7 +38,7 @@ def check_may_read_case(actor: Actor, case: CaseState | CaseView | CaseReach) ->
     own cases, an OAuth client every case. The one definition of who sees
     a case: reads by id apply it, and case search filters by it."""
     if actor.kind is ActorKind.CUSTOMER:
-        check_may_touch_case(actor, case, action="")
+        check_may_touch_case(actor, case, actions=())
     elif actor.user is not None and case.department_id not in actor.user.visible_department_ids:
         raise errors.CaseOutsideUserDepartments(
             f"User is not allowed to access case {case.id}.", case_id=case.id

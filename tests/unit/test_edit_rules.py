@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from casemgr.domain import errors
-from casemgr.domain.edit import check_request, decide_edit
+from casemgr.domain.edit import actions_needed, check_request, decide_edit
 from casemgr.domain.model import (
     Actor,
     CaseState,
@@ -14,6 +14,7 @@ from casemgr.domain.model import (
     EditFacts,
     FieldDefinition,
     LinkedCaseFacts,
+    NamedRef,
     StateRequirement,
     UserFacts,
 )
@@ -112,8 +113,32 @@ def test_a_closed_case_edit_that_changes_the_subject_is_refused_by_the_domain():
 def test_a_closed_case_edit_of_custom_attributes_alone_passes_and_needs_manage_closed_case():
     cmd = edit(state_requirement=StateRequirement.CLOSED, custom_attributes=(("region", "north"),))
     check_request(cmd)
-    assert cmd.action_needed == "Manage Closed Case"
-    assert edit(subject="x").action_needed == "Edit Case"
+    closed = replace(CASE, status_state="closed", status_name="Closed")
+    assert actions_needed(cmd, closed, None) == ("Manage Closed Case",)
+    assert actions_needed(edit(subject="x"), CASE, None) == ("Edit Case",)
+
+
+CLOSED_STATUS = NamedRef(9, "Closed", "closed")
+OPEN_STATUS = NamedRef(1, "Open", "open")
+
+
+@pytest.mark.parametrize("state_requirement", [StateRequirement.OPEN, StateRequirement.ANY])
+def test_closing_needs_close_case_and_anything_more_edit_case_too(state_requirement):
+    assert actions_needed(edit(status_name="Closed", state_requirement=state_requirement), CASE,
+                          CLOSED_STATUS) == ("Close Case",)
+    assert actions_needed(edit(status_name="Closed", subject="x", state_requirement=state_requirement), CASE,
+                          CLOSED_STATUS) == ("Close Case", "Edit Case")
+
+
+def test_a_change_to_a_closed_case_needs_manage_closed_case_and_reopening_edit_case_too():
+    closed = replace(CASE, status_state="closed", status_name="Closed")
+    anything = StateRequirement.ANY
+    assert actions_needed(edit(resolution_name="Fixed", state_requirement=anything), closed, None) == (
+        "Manage Closed Case",)
+    assert actions_needed(edit(status_name="Open", state_requirement=anything), closed, OPEN_STATUS) == (
+        "Manage Closed Case", "Edit Case")
+    # An eGain edit takes open cases only: the state rule refuses it, as eGain does.
+    assert actions_needed(edit(subject="x"), closed, None) == ("Edit Case",)
 
 
 def test_a_user_without_manage_closed_case_may_not_edit_a_closed_case():

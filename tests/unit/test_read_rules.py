@@ -1,6 +1,8 @@
 """Who sees a case, and what a case search must name: pure functions, no
-database, no HTTP. (tests/api/test_case_search.py holds the search's SQL to
-the same answers as this rule.)"""
+database, no HTTP. (tests/api/test_sql_visibility.py holds the SQL of case
+search and of the change feed to the same answers as this rule, for every
+principal of the test world and the demo data; tests/api/test_case_search.py
+does so through the API.)"""
 
 from datetime import datetime, timezone
 
@@ -37,7 +39,7 @@ def test_a_user_sees_home_foreign_and_activity_sharing_departments(department, s
 def test_a_shared_department_is_seen_but_its_cases_are_not_edited():
     check_may_read_case(Actor.for_user(USER), case_in(SALES))
     with pytest.raises(errors.CaseOutsideUserDepartments):
-        check_may_touch_case(Actor.for_user(USER), case_in(SALES), "Edit Case")
+        check_may_touch_case(Actor.for_user(USER), case_in(SALES), ("Edit Case",))
 
 
 def test_a_customer_sees_its_own_cases_and_a_client_every_case():

@@ -17,7 +17,6 @@ def edit_command(
     last_modified: datetime | None,
     if_match: str | None,
     state_requirement: StateRequirement = StateRequirement.OPEN,
-    required_action: str | None = None,
 ) -> EditCase:
     if last_modified is None and if_match is None:
         raise errors.MissingElement("Required element 'lastModified' is missing.", attribute="lastModified")
@@ -28,7 +27,6 @@ def edit_command(
         expected_last_modified=last_modified,
         expected_etag=if_match,
         state_requirement=state_requirement,
-        required_action=required_action,
         due_date=_due_date(body),
         owner_id=wire.parse_id(body["owner"]["user"]["id"], "owner.user.id") if "owner" in body else UNSET,
         severity=body["severity"]["value"] if "severity" in body else UNSET,

@@ -34,7 +34,8 @@ class V3ClosedCaseEdit(Schema):
         xml = {"name": "case", "namespace": CASE_NS}
 
     id = fields.String(required=True, metadata={"example": "1007", "xml": {"attribute": True}})
-    lastModified = fields.String(required=True, metadata=_LAST_MODIFIED_DOC)
+    # Required unless If-Match is sent, as on the open-case edit.
+    lastModified = fields.String(metadata=_LAST_MODIFIED_DOC)
     customAttributes = fields.Nested(EgainCustomAttributes, required=True)
 
 
@@ -67,7 +68,27 @@ class V3TokenRequest(Schema):
     client_secret = fields.String(metadata={"example": "crm-secret"})
     username = fields.String(metadata={"description": "password grant only", "example": "frank"})
     password = fields.String(metadata={"description": "password grant only", "example": "frank-pass"})
-    scope = fields.String()
+    scope = fields.String(metadata={
+        "description": "Space-separated scopes, all of the grant's kind: the password grant gives user scopes "
+                       "(core.casemgr.manage), client_credentials client scopes (app.core.casemgr.manage). "
+                       "Left out: the grant's manage scope."})
+
+
+class V3RevocationRequest(Schema):
+    class Meta:
+        # RFC 7009 section 2.1 (as RFC 6749 section 3.2): parameters it does not know are ignored.
+        unknown = INCLUDE
+
+    token = fields.String(required=True, metadata={"description": "The access token to revoke."})
+    token_type_hint = fields.String(metadata={
+        "enum": ["access_token", "refresh_token"],
+        "description": "Optional. The service issues access tokens only: either hint finds them."})
+    client_id = fields.String(metadata={"description": "Or HTTP Basic client authentication.", "example": "crm"})
+    client_secret = fields.String(metadata={"example": "crm-secret"})
+
+
+class V3Revoked(Schema):
+    """RFC 7009 section 2.2: the status says it all; the body is an empty object."""
 
 
 class V3Token(Schema):

@@ -163,8 +163,8 @@ class ClosedCaseEdit(MethodView):
         operationId="editClosedCase",
         summary="Edit the custom attributes of a closed case",
         description="Only customAttributes may change, on a closed case (an open one is 400); a user "
-                    "needs the Manage Closed Case action. id, lastModified and customAttributes are "
-                    "required.",
+                    "needs the Manage Closed Case action. id, lastModified (or If-Match) and "
+                    "customAttributes are required.",
         parameters=[docs.IF_MATCH_HEADER],
         requestBody=docs.request_body(V3ClosedCaseEdit, {"region": {"summary": "Set a custom attribute", "value": {
             "id": "1007", "lastModified": "2015-07-30T13:07:40.000Z",
