@@ -133,7 +133,7 @@ class Authenticator:
         if kind is CredentialKind.PASSWORD:
             verified = credentials.verified_password
             return uow.auth.queue_password_principal(
-                verified, self.passwords.throttle.params(verified.account, credentials.address))
+                verified, self.passwords.throttle.params(credentials.address, verified.account))
         return None
 
 

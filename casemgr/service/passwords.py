@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import ipaddress
 import os
 import threading
 import time
@@ -55,15 +56,32 @@ PROFILES = {
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """The limits on failed checks within the window: per account and
+    address, per account, per address. The per-account limit, the one an
+    attacker reaches from many addresses to lock an account's owner out, is
+    not held against an address the account passed a check from within
+    ``familiar_seconds`` nor against one of ``trusted_networks``."""
+
     window_seconds: int = 15 * 60
     per_account_and_address: int = 10
     per_account: int = 100
     per_address: int = 100
+    familiar_seconds: int = 30 * 24 * 3600
+    trusted_networks: tuple = ()  # ipaddress networks
 
-    def params(self, account: str, address: str) -> dict:
-        return {"account": account, "address": address or "0.0.0.0", "window_s": self.window_seconds,
+    def params(self, address: str, account: str | None = None) -> dict:
+        address = address or "0.0.0.0"
+        return {"account": account, "address": address, "window_s": self.window_seconds,
                 "per_pair": self.per_account_and_address, "per_account": self.per_account,
-                "per_address": self.per_address}
+                "per_address": self.per_address, "familiar_s": self.familiar_seconds,
+                "trusted": self.trusts(address)}
+
+    def trusts(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted_networks)
 
 
 @functools.cache
@@ -181,23 +199,30 @@ class PasswordChecker:
 
     def _verify(self, principal: str, password: str, address: str, kinds: tuple[str, ...],
                 before) -> VerifiedPassword:
-        account = account_name(principal, kinds)
-        with self._unit_of_work(single_statement=True) as uow:
+        throttle = self.throttle.params(address)
+        # One transaction, two round trips: the account's lock and the
+        # attempt's reservation (counted as a failure until it passes), then
+        # COMMIT, so the next attempt on the account sees this one.
+        with self._unit_of_work(batched=True) as uow:
             first = before(uow) if before else None
-            candidates = uow.auth.password_candidates(principal, self.throttle.params(account, address))
+            uow.auth.lock_credential_account(principal, kinds)
+            candidates = uow.auth.reserve_password_attempt(principal, kinds, throttle)
             if first:
                 first()
         if candidates["retry_after"] is not None:
             metrics.CREDENTIAL_THROTTLED.inc()
             raise too_many_attempts(candidates["retry_after"])
+        account = candidates["account"]
         for kind in kinds:
             candidate = candidates[f"{kind}_login"]
             if self.hashing.matches(candidate["password_hash"] if candidate else None, password):
                 if kind == "user" and candidate["disabled"]:
                     break  # verified like any other, then refused like any other
+                with self._unit_of_work() as uow:
+                    uow.auth.record_credential_success({**throttle, "account": account,
+                                                        "attempt_id": candidates["attempt_id"]})
                 return _verified(kind, account, candidate)
-        with self._unit_of_work() as uow:
-            uow.auth.record_credential_failure(self.throttle.params(account, address))
+        # The attempt was counted as a failure when it was reserved.
         metrics.CREDENTIAL_FAILURES.inc()
         raise errors.InvalidCredentials("Invalid user name or password.")
 
@@ -218,12 +243,6 @@ def _verified(kind: str, account: str, candidate: dict) -> VerifiedPassword:
                                 frozenset(candidate["scopes"]))
     return VerifiedPassword(account, candidate["id"] if kind == "user" else None,
                             candidate["id"] if kind == "customer" else None, candidate["password_hash"])
-
-
-def account_name(principal: str, kinds: tuple[str, ...]) -> str:
-    """What failures are counted against: the name as given, case-folded
-    (logins and emails alike), and kept apart for OAuth clients."""
-    return ("client:" if kinds == ("client",) else "") + principal.strip().lower()[:255]
 
 
 def too_many_attempts(retry_after: int) -> errors.TooManyFailedAttempts:

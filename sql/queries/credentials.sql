@@ -76,8 +76,8 @@ FROM (SELECT) AS one LEFT JOIN live ON true
 -- changed password or a disabled account is never trusted from a cache), and
 -- not throttled (every attempt past a limit is refused, right or wrong).
 WITH throttle AS (
-    SELECT credential_retry_after(%(account)s, %(address)s::inet, %(window_s)s,
-                                  %(per_pair)s, %(per_account)s, %(per_address)s) AS retry_after
+    SELECT credential_retry_after(%(account)s, %(address)s::inet, %(window_s)s, %(per_pair)s, %(per_account)s,
+                                  %(per_address)s, %(trusted)s, %(familiar_s)s) AS retry_after
 ), live AS (
     SELECT u.id AS user_id, NULL::bigint AS customer_id FROM app_user u
     WHERE u.id = %(user_id)s AND u.password_hash = %(password_hash)s AND NOT u.disabled
@@ -107,10 +107,35 @@ SELECT coalesce(tp.token_hash = %(token_hash)s, false) AS matches,
                                           ELSE coalesce(current_setting('casemgr.refused', true), '') END, true)
 FROM (SELECT) AS one LEFT JOIN touchpoint tp ON tp.code = %(code)s
 
--- name: get_password_candidates
+-- name: lock_credential_account
+-- Checks of one account queue here until the checking transaction ends, so
+-- that reserve_password_attempt counts every attempt before it (locks of
+-- the space "cred"; the account as credential_account names it).
+SELECT pg_advisory_xact_lock(1668441444, hashtext(credential_account(%(principal)s, %(kinds)s::text[])))
+
+-- name: reserve_password_attempt
 -- What a password is checked against: the user (by login, else by email) and
--- the customer (by email) a principal names, and how long its attempts are
--- throttled (NULL: not throttled).
+-- the customer (by email) a principal names, the OAuth client of that id,
+-- the account the attempt counts against, and how long its attempts are
+-- throttled (NULL: not throttled). An attempt that is not throttled is
+-- counted as a failure now, before its password is checked
+-- (attempt_id): a check that passes takes it back
+-- (record_credential_success). So concurrent wrong attempts never pass a
+-- limit: each sees the ones before it, whose checks are still running.
+-- Failures that left every window are dropped on the way.
+WITH account AS (
+    SELECT credential_account(%(principal)s, %(kinds)s::text[]) AS name
+), throttle AS (
+    SELECT a.name, credential_retry_after(a.name, %(address)s::inet, %(window_s)s, %(per_pair)s, %(per_account)s,
+                                          %(per_address)s, %(trusted)s, %(familiar_s)s) AS retry_after
+    FROM account a
+), expired AS (
+    DELETE FROM credential_failure WHERE failed_at < clock_timestamp() - make_interval(secs => %(window_s)s)
+), reserved AS (
+    INSERT INTO credential_failure (account, address)
+    SELECT t.name, %(address)s::inet FROM throttle t WHERE t.retry_after IS NULL
+    RETURNING id
+)
 SELECT
     (SELECT row_to_json(x) FROM (
         SELECT id, password_hash, disabled FROM app_user
@@ -122,12 +147,17 @@ SELECT
     (SELECT row_to_json(x) FROM (
         SELECT client_id, secret_hash AS password_hash, scopes FROM oauth_client
         WHERE client_id = %(principal)s) x) AS client_login,
-    credential_retry_after(%(account)s, %(address)s::inet, %(window_s)s,
-                           %(per_pair)s, %(per_account)s, %(per_address)s) AS retry_after
+    t.name AS account, t.retry_after, (SELECT id FROM reserved) AS attempt_id
+FROM throttle t
 
--- name: record_credential_failure
--- One failed check; failures that left every window are dropped on the way.
-WITH expired AS (
-    DELETE FROM credential_failure WHERE failed_at < clock_timestamp() - make_interval(secs => %(window_s)s)
+-- name: record_credential_success
+-- A check passed: its reserved failure is taken back, and the address is
+-- one the account is familiar with from now on. Places not used within the
+-- familiar period are dropped on the way.
+WITH released AS (
+    DELETE FROM credential_failure WHERE id = %(attempt_id)s
+), forgotten AS (
+    DELETE FROM credential_success WHERE succeeded_at < clock_timestamp() - make_interval(secs => %(familiar_s)s)
 )
-INSERT INTO credential_failure (account, address) VALUES (%(account)s, %(address)s::inet)
+INSERT INTO credential_success (account, address) VALUES (%(account)s, %(address)s::inet)
+ON CONFLICT (account, address) DO UPDATE SET succeeded_at = clock_timestamp()

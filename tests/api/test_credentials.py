@@ -14,23 +14,6 @@ from tests.api.thalamus_v4_client import TOUCHPOINT, ThalamusV4Client, basic
 V12_LOGIN = "/ws/v12/authentication/user/login"
 
 
-@pytest.fixture
-def app_with(db_url):
-    """An app on this test's database with settings of the test's own."""
-    from casemgr import create_app
-    from casemgr.config import Settings
-
-    made = []
-
-    def make(**settings):
-        app = create_app(Settings(database_url=db_url, pool_size=4, password_hash_profile="cheapest", **settings))
-        made.append(app)
-        return app.test_client()
-    yield make
-    for app in made:
-        app.extensions["casemgr.database"].close()
-
-
 def v12_login(client, user, password, address="127.0.0.1"):
     return client.post(V12_LOGIN, json={"userName": user, "password": password},
                        headers={"Accept": "application/json"}, environ_base={"REMOTE_ADDR": address})
