@@ -9,6 +9,8 @@ from casemgr.domain.webhooks import AttemptOutcome, ClaimedDelivery, DeliveryAtt
 
 # The advisory lock space of "a worker is moving this subscription's position".
 _POSITION_LOCKS = 0x77686B73  # "whks"
+# The advisory lock space of "a subscription of this client is being created".
+_CREATION_LOCKS = 0x7768636C  # "whcl"
 
 
 class PgWebhookRepository(NamedQueries):
@@ -19,6 +21,17 @@ class PgWebhookRepository(NamedQueries):
         return subscription_from_row(self._one("insert_webhook_subscription", {
             "client_id": client_id, "url": url, "description": description, "sealed_secret": sealed_secret,
             "feed_xid": str(position.xid), "feed_entry_id": position.entry_id}))
+
+    def count_subscriptions(self, client_id: str) -> int:
+        return self._one("count_webhook_subscriptions", {"client_id": client_id})["subscriptions"]
+
+    def lock_and_count_subscriptions(self, client_id: str) -> int:
+        """The client's subscriptions, counted after taking the lock that
+        makes its creations take turns (held until the transaction ends);
+        the lock travels with the count."""
+        self.statements.queue("lock_client_webhook_subscriptions", {
+            "lock_space": _CREATION_LOCKS, "client_id": client_id})
+        return self.count_subscriptions(client_id)
 
     def subscriptions(self, client_id: str) -> list[Subscription]:
         return [subscription_from_row(r) for r in self._all("list_webhook_subscriptions", {"client_id": client_id})]

@@ -7,6 +7,18 @@ INSERT INTO webhook_subscription (client_id, url, description, sealed_secret, fe
 VALUES (%(client_id)s, %(url)s, %(description)s, %(sealed_secret)s, %(feed_xid)s::text::xid8, %(feed_entry_id)s)
 RETURNING id, client_id, url, description, created_at
 
+-- name: lock_client_webhook_subscriptions
+-- One creation at a time per client, until its transaction ends, so that
+-- the count read after it sees every subscription the client's other
+-- creations committed (READ COMMITTED: a new snapshot per statement): two
+-- creations racing at the limit cannot both pass. An advisory lock, not
+-- the client's row FOR UPDATE: a row lock would give the transaction an xid
+-- before it reads the feed's horizon (see try_lock_webhook_subscription).
+SELECT pg_advisory_xact_lock(%(lock_space)s, hashtext(%(client_id)s))
+
+-- name: count_webhook_subscriptions
+SELECT count(*) AS subscriptions FROM webhook_subscription WHERE client_id = %(client_id)s
+
 -- name: list_webhook_subscriptions
 SELECT id, client_id, url, description, created_at
 FROM webhook_subscription WHERE client_id = %(client_id)s ORDER BY id

@@ -100,13 +100,16 @@ class Server:
         return self.request("PUT", "/ws/v12/interaction/case", body, headers)
 
 
-def start_server(database_url: str, log_dir: Path, workers: int = 1, args: tuple[str, ...] = (), **settings) -> Server:
+def start_server(database_url: str, log_dir: Path, workers: int = 1, args: tuple[str, ...] = (),
+                 module: str = "casemgr.cli", **settings) -> Server:
+    """`casemgr serve` (``module``: a test's wrapper of the command line that
+    changes the process first, such as its name lookups)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEMGR_")}
     env.update(CASEMGR_DATABASE_URL=database_url, CASEMGR_PORT=str(port), CASEMGR_WORKERS=str(workers),
                CASEMGR_LOG_LEVEL="INFO", **{f"CASEMGR_{k.upper()}": str(v) for k, v in settings.items()})
     log_path = log_dir / f"server-{port}.log"
-    process = subprocess.Popen([sys.executable, "-m", "casemgr.cli", "serve", *args], env=env,
+    process = subprocess.Popen([sys.executable, "-m", module, "serve", *args], env=env,
                                stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + 60

@@ -111,9 +111,13 @@ class WebhookCollection(MethodView):
         400, operationId="createWebhook", summary="Subscribe a URL to every change",
         description="Creates a subscription of the token's client: from now on, every change of every case "
                     "(the change feed's) is posted to url. The answer carries the signing secret, shown this "
-                    "once. The url's host must resolve to public addresses only: loopback, private, "
-                    "link-local, reserved and cloud metadata addresses are refused (400-9029), here and again "
-                    "before every delivery.",
+                    "once. The url's host must resolve, within 2 seconds, to globally reachable addresses only: "
+                    "loopback, private, link-local, reserved, deprecated (6to4, Teredo, site-local) and cloud "
+                    "metadata addresses, also written inside IPv6 (::ffff:127.0.0.1, 64:ff9b::7f00:1, "
+                    "2002:7f00:1::), are refused (400-9029), here and again before every delivery. A client has "
+                    "at most 25 subscriptions (configurable): one more is 400-9031 (details maxSubscriptions). "
+                    "When the process is already waiting on as many name lookups as it allows, the call is 503 "
+                    "(503-9006, Retry-After: 1) at once.",
         requestBody=docs.request_body(WebhookRequest, {"crm": {"summary": "Subscribe the CRM",
                                                                 "value": WEBHOOK_REQUEST_EXAMPLE}}),
         callbacks=CALLBACKS,
