@@ -22,6 +22,9 @@ A request the edge itself refuses (a body over the cap, one the client could
 not frame, or one that did not arrive in time) still runs through the app,
 with an empty body and ``EDGE_REFUSAL`` in its environ: the app answers it in
 the error body of the API the request came in on, like any other refusal.
+The edge answers by itself only when the app raised instead of answering (a
+500). Every answer names the service as ``Server: casemgr`` (``SERVER``):
+granian adds ``server: granian`` to an answer that has no Server header.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ EDGE_REFUSAL = "casemgr.edge.refusal"
 # seconds (on the event loop, no thread waits); the edge removes it.
 HOLD_HEADER = "X-Casemgr-Hold"
 _HOLD = HOLD_HEADER.lower().encode("latin-1")
+# The Server header of every answer: the service's name, no product or
+# version of the stack under it (the app sets it too, for any other server).
+SERVER = "casemgr"
+_SERVER = (b"server", SERVER.encode("latin-1"))
+# What the edge answers when the app raised instead of answering.
+_CRASH_BODY = b'{"code": "500-100", "message": "System unable to process the request."}'
 
 WsgiApp = Callable[[dict, Callable], Any]
 
@@ -80,7 +89,13 @@ class BufferedWsgiBridge:
         if refusal:
             environ[EDGE_REFUSAL] = refusal
         loop = asyncio.get_running_loop()
-        status, headers, payload = await loop.run_in_executor(self.executor, self._run_app, environ)
+        try:
+            status, headers, payload = await loop.run_in_executor(self.executor, self._run_app, environ)
+        except Exception:  # noqa: BLE001 - the app's own handlers answer every error; this is the last resort
+            log.exception("the app raised instead of answering %s %s", scope["method"], scope["path"])
+            status, headers, payload = 500, [(b"content-type", b"application/json")], _CRASH_BODY
+        if not any(name == _SERVER[0] for name, _ in headers):
+            headers.append(_SERVER)
         if refusal:
             # The rest of the body is still on the wire, or the framing is
             # broken: this connection carries no further request.

@@ -14,10 +14,11 @@ from casemgr.api import errors
 from casemgr.api.egain.responses import error_response as egain_error_response
 from casemgr.api.egain_v12.views import error_response as egain_v12_error_response
 from casemgr.api.thalamus_v4.responses import error_response as thalamus_error_response
+from casemgr.api.wire import IDENTITY
 from casemgr.api.egain_v3.oauth import oauth_error_response
 from casemgr.domain.errors import DomainError
 from casemgr.edge import EDGE_REFUSAL, HOLD_HEADER
-from casemgr.service.errors import PasswordChecksBusy, ServiceUnavailable
+from casemgr.service.errors import PasswordChecksBusy, ServiceUnavailable, WebhookLookupsBusy
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,14 @@ _HTTP_STATUS_ERRORS = {
 
 def handle_refusal(exc: Exception) -> Response:
     response = renderer_for_path(request.path)(exc)
-    if isinstance(exc, PasswordChecksBusy):
+    if isinstance(exc, errors.UnsupportedContentCoding):
+        # RFC 9110 section 15.5.16: the codings a request body may have.
+        response.headers["Accept-Encoding"] = IDENTITY
+    if isinstance(exc, (PasswordChecksBusy, WebhookLookupsBusy)):
         # Answered after a second by the edge, on its event loop: a client
-        # that loops on turned-away logins cannot spin the CPU everyone
-        # else's requests need, and no thread waits for it.
+        # that loops on turned-away logins (or webhook creations) cannot
+        # spin the CPU everyone else's requests need, and no thread waits
+        # for it.
         response.headers[HOLD_HEADER] = "1"
     return response
 

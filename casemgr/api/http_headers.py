@@ -13,6 +13,9 @@ answer: views, refusals, routing errors (404, 405) and the 500 handler alike.
   of endpoints to keep in step, so no credential or case is ever stored by a
   browser or a shared cache. A refusal on a public document is no-store too.
 - A 204 has no body, so it declares no ``Content-Type`` either.
+- ``Server: casemgr``: the service's name, without a version, and never the
+  product or version of the server or framework under it (granian would say
+  ``server: granian``, werkzeug its and Python's versions).
 
 No redirect is built from the request's ``Host``. werkzeug's routing answers
 a path that is not a route's own spelling with a redirect to an absolute URL
@@ -27,6 +30,8 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import RequestRedirect
+
+from casemgr.edge import SERVER
 
 # Endpoints whose successful answers a cache may keep.
 PUBLIC_DOCUMENTS = frozenset({"explorer.assets", "explorer.script", "api-docs.openapi_json"})
@@ -49,6 +54,7 @@ def refuse_routing_redirects() -> None:
 
 def set_response_headers(response: Response) -> Response:
     headers = response.headers
+    headers["Server"] = SERVER
     headers["X-Content-Type-Options"] = "nosniff"
     if request.endpoint in PUBLIC_DOCUMENTS and response.status_code < 400:
         headers.setdefault("Cache-Control", "no-cache")

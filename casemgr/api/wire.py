@@ -76,10 +76,12 @@ def request_language(*, required: bool) -> str:
 
 
 def request_media_type() -> str | None:
-    """The body's media type (JSON or XML), or None for a request without a body."""
+    """The body's media type (JSON or XML), or None for a request without a
+    body. A body with a content coding is refused first (``reject_content_coding``)."""
     req = request._get_current_object()  # one context lookup for all it reads
     if not req.content_length and not req.headers.get("Transfer-Encoding"):
         return None
+    reject_content_coding()
     mimetype = req.mimetype
     if mimetype not in MEDIA_TYPES:
         raise errors.UnsupportedMediaType(
@@ -89,13 +91,43 @@ def request_media_type() -> str | None:
     return mimetype
 
 
+# Content-Encoding values that leave the body as it is.
+IDENTITY = "identity"
+
+
+def content_codings() -> list[str]:
+    """The codings Content-Encoding lists (lower case), identity left out."""
+    header = request.headers.get("Content-Encoding", "")
+    return [coding for coding in (part.strip().lower() for part in header.split(",")) if coding and coding != IDENTITY]
+
+
+def reject_content_coding() -> None:
+    """415 (415-9002) for a body sent with a content coding: the service
+    reads bodies as sent, so a gzip or br body would be read as garbage
+    (RFC 9110 section 8.4 lets the server refuse it; section 15.5.16 says
+    Accept-Encoding tells which codings it takes: identity, set by the error
+    handler). Not decoded: a few kilobytes of gzip can inflate to gigabytes,
+    and the body cap would have to be applied to the decoded size."""
+    codings = content_codings()
+    if codings:
+        shown = ", ".join(codings)
+        raise errors.UnsupportedContentCoding(
+            f"Content-Encoding '{shown}' is not supported; send the body uncompressed (identity).", value=shown)
+
+
 def reject_query_parameters(allowed: tuple[str, ...] = ()) -> None:
+    """400-101 for a parameter that is not ``allowed``, then 400-152 for one
+    given more than once: every parameter takes one value (a list is one
+    comma-separated value), never the first of several."""
     unsupported = [name for name in request.args if name not in allowed]
     if unsupported:
         names = ",".join(dict.fromkeys(unsupported))
         raise errors.UnsupportedQueryParameter(
             f"Unsupported query parameter(s) supplied: '{names}'.", names=names
         )
+    for name, given in request.args.lists():
+        if len(given) > 1:
+            raise errors.InvalidAttributeValue(f"Query parameter '{name}' may be given once.", attribute=name)
 
 
 def read_body() -> bytes:
@@ -176,10 +208,11 @@ def reject_unstorable_text(data: Any) -> None:
 
 def reject_unstorable_parameters() -> None:
     """Query parameters and form fields (the OAuth token request) reach
-    lookups before any schema sees them: refuse what no lookup can hold."""
+    lookups before any schema sees them: refuse what no lookup can hold. A
+    form with a content coding is not read here: its endpoint refuses it."""
     req = request._get_current_object()  # one context lookup for all it reads
     pairs = list(req.args.items(multi=True))
-    if req.mimetype == "application/x-www-form-urlencoded":
+    if req.mimetype == "application/x-www-form-urlencoded" and not content_codings():
         pairs += list(req.form.items(multi=True))
     for name, value in pairs:
         if not (is_storable_text(name) and is_storable_text(value)):

@@ -1,8 +1,9 @@
 """The connection pool and the unit of work.
 
 Driver errors become service errors here, at one boundary: a connection that
-fails, a pool that times out, a lock or statement timeout. The API layer maps
-those to 503; nothing above this module sees a psycopg exception.
+fails, a pool that times out, a lock timeout, a statement timeout. The API
+layer maps those to 503s, each with its own code; nothing above this module
+sees a psycopg exception.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from casemgr.db.repositories import PgAuthRepository, PgCaseRepository
 from casemgr.db.statements import Statements
 from casemgr.db.thalamus_repository import PgThalamusRepository
 from casemgr.db.webhook_repository import PgWebhookRepository
-from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
+from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable, StatementTimeout
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Database:
             f" -c lock_timeout={settings.lock_timeout_ms}"
             f" -c idle_in_transaction_session_timeout={settings.statement_timeout_ms * 2}"
         )
+        self.statement_timeout_ms = settings.statement_timeout_ms
         self.pool = psycopg_pool.ConnectionPool(
             conninfo,
             min_size=1,
@@ -106,6 +108,16 @@ class Database:
                 raise CommitOutcomeUnknown(
                     "The connection to the database was lost while the change was being saved; it may or may not "
                     "have been saved. Read the case before retrying."
+                ) from exc
+            if isinstance(exc, psycopg.errors.QueryCanceled):
+                # 57014: the statement timeout (the app sends no cancel
+                # request of its own; an operator's pg_cancel_backend would
+                # read the same). The database is up and nothing was saved.
+                log.warning("statement timeout (%d ms)", self.statement_timeout_ms)
+                raise StatementTimeout(
+                    f"The database stopped this request after {self.statement_timeout_ms} ms (its statement "
+                    "timeout); nothing was saved. Retrying it unchanged will most likely take as long again: "
+                    "ask for less (a narrower filter, a smaller page), or try later."
                 ) from exc
             log.warning("database unavailable: %s", type(exc).__name__)
             raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc

@@ -5,9 +5,23 @@ adapter translates driver errors into these at one boundary."""
 class ServiceUnavailable(Exception):
     """The database cannot be reached or did not answer in time."""
 
+    @property
+    def message(self) -> str:
+        """What the answer tells the client (every API's error body shows an
+        error's ``message``): the cause as the raiser worded it."""
+        return str(self)
+
 
 class CaseBusy(ServiceUnavailable):
     """Another request held the case's row lock for longer than the lock timeout."""
+
+
+class StatementTimeout(ServiceUnavailable):
+    """The database stopped one of the request's statements at the statement
+    timeout: the request costs more than the service allows one request, at
+    least with the database as busy as it was. Nothing of it was saved. The
+    database is up: retrying the same request at once would most likely cost
+    the same again."""
 
 
 class CommitOutcomeUnknown(ServiceUnavailable):
@@ -17,3 +31,10 @@ class CommitOutcomeUnknown(ServiceUnavailable):
 class PasswordChecksBusy(ServiceUnavailable):
     """As many password checks as the process allows are running or waiting:
     this one is turned away at once rather than holding a request thread."""
+
+
+class WebhookLookupsBusy(ServiceUnavailable):
+    """As many name lookups of webhook hosts as the process allows are under
+    way (a name server that does not answer holds each for as long as it
+    takes): one more is turned away at once rather than holding a request
+    thread."""

@@ -30,6 +30,31 @@ def test_the_password_grant_gives_a_user_token_with_the_manage_scope(v3):
     assert response.get_json()["scope"] == "core.casemgr.manage"
 
 
+def test_the_password_grant_gives_user_scopes_only(v3, db):
+    """A user's token never carries the client's own scope, asked for or not."""
+    for scope in ("app.core.casemgr.manage", "core.casemgr.manage app.core.casemgr.manage"):
+        response = v3.token("frank", scope=scope)
+        assert response.status_code == 400, scope
+        assert response.get_json() == {
+            "error": "invalid_scope",
+            "error_description": "The password grant gives user scopes only; of this client's, it may give: "
+                                 "core.casemgr.manage."}
+    assert db.execute("SELECT count(*) FROM oauth_token").fetchone()[0] == 0
+    asked = v3.token("frank", scope="core.casemgr.manage")
+    assert asked.status_code == 200 and asked.get_json()["scope"] == "core.casemgr.manage"
+
+
+def test_client_credentials_give_client_scopes_only(v3):
+    response = v3.token(scope="core.casemgr.manage")
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": "invalid_scope",
+        "error_description": "The client_credentials grant gives client scopes only; of this client's, it may give: "
+                             "app.core.casemgr.manage."}
+    asked = v3.token(scope="app.core.casemgr.manage")
+    assert asked.status_code == 200 and asked.get_json()["scope"] == "app.core.casemgr.manage"
+
+
 def test_client_authentication_by_http_basic_works_too(v3):
     basic = base64.b64encode(b"crm:crm-secret").decode()
     response = v3.client.post("/oauth2/token", data={"grant_type": "client_credentials"},

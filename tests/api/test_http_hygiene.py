@@ -1,7 +1,9 @@
 """The headers every answer carries, through all three APIs and the app's own
 pages: nosniff everywhere, no-store on everything but the public documents,
-no Content-Type on a 204, the explorer's Content-Security-Policy, and no
-redirect that names the Host a request came with."""
+no Content-Type on a 204, the explorer's Content-Security-Policy, no
+redirect that names the Host a request came with, and Server: casemgr (no
+product or version of the stack), also from the real server; and a request
+body with a content coding refused, never read as plain."""
 
 from __future__ import annotations
 
@@ -91,6 +93,12 @@ PUBLIC_DOCUMENTS = {
 def test_every_answer_tells_the_browser_not_to_guess_its_type(answers):
     missing = [name for name, response in answers if response.headers.get("X-Content-Type-Options") != "nosniff"]
     assert missing == []
+
+
+def test_every_answer_names_the_service_and_no_product_or_version_under_it(answers):
+    wrong = [(name, response.headers.getlist("Server")) for name, response in answers
+             if response.headers.getlist("Server") != ["casemgr"]]
+    assert wrong == []
 
 
 def test_no_answer_but_the_public_documents_may_be_stored(answers):
@@ -236,3 +244,144 @@ def test_a_real_request_line_with_doubled_slashes_gets_no_redirect(app):
     assert response.status == 404
     assert response.getheader("Location") is None
     assert b"<code>404-9002</code>" in body
+
+
+# -- request bodies with a content coding ----------------------------------------
+
+V4_UPDATE_BODY = {"categoryCode": "Case6534", "typeCode": "Casetype6534", "subject": "compressed"}
+
+
+def encoded_requests(client) -> dict:
+    """Each kind of body the service reads: (method, path, headers, body, form)."""
+    v12, v3, v4 = EgainV12Client(client), EgainV3Client(client), ThalamusV4Client(client)
+    edit = {"id": "1013", "lastModified": {"date": v12.last_modified(1013)}, "subject": "compressed"}
+    return {
+        "v12 edit": ("PUT", "/ws/v12/interaction/case", v12.headers("frank"), edit, False),
+        "v12 login": ("POST", "/ws/v12/authentication/user/login", v12.headers(None),
+                      {"userName": "frank", "password": "frank-pass"}, False),
+        "v3 edit": ("PATCH", "/core/casemgr/v3/case", v3.headers("frank"),
+                    {"id": "1013", "lastModified": v3.last_modified(1013), "subject": "compressed"}, False),
+        "v3 webhook": ("POST", "/core/casemgr/v3/webhooks", v3.headers("client"),
+                       {"url": "https://example.com/hook"}, False),
+        "v4 update": ("PUT", "/api/v4/cases/1013", v4.headers("frank"), V4_UPDATE_BODY, False),
+        "v4 signin": ("POST", "/api/v4/signin", v4.headers(None), {"principal": "frank", "password": "frank-pass"},
+                      False),
+        "oauth token": ("POST", "/oauth2/token", {}, {"grant_type": "client_credentials", "client_id": "crm",
+                                                      "client_secret": "crm-secret"}, True),
+        "oauth revoke": ("POST", "/oauth2/revoke", {}, {"token": v3.session("frank"), "client_id": "crm",
+                                                        "client_secret": "crm-secret"}, True),
+    }
+
+
+def encoded(body: dict, form: bool, coding: str) -> bytes:
+    import gzip
+    import json
+    import zlib
+    from urllib.parse import urlencode
+
+    raw = urlencode(body).encode() if form else json.dumps(body).encode()
+    return {"gzip": gzip.compress, "deflate": zlib.compress}.get(coding.split(",")[0].strip(), lambda b: b)(raw)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "deflate", "gzip, identity", "GZIP"])
+def test_a_body_with_a_content_coding_is_415_on_every_api_and_changes_nothing(client, db, unchanged, coding):
+    """RFC 9110 section 15.5.16: 415, and Accept-Encoding says what a body
+    may be sent as. The service does not decode a compressed body (a few
+    kilobytes of gzip can inflate to gigabytes)."""
+    requests = encoded_requests(client)
+    sessions = db.execute("SELECT count(*) FROM auth_session").fetchone()[0]
+    tokens = db.execute("SELECT count(*) FROM oauth_token").fetchone()[0]
+    for name, (method, path, headers, body, form) in requests.items():
+        content_type = "application/x-www-form-urlencoded" if form else "application/json"
+        response = client.open(path, method=method, data=encoded(body, form, coding), content_type=content_type,
+                               headers={**headers, "Content-Encoding": coding})
+        assert response.status_code == 415, (name, response.get_data(as_text=True))
+        assert response.headers["Accept-Encoding"] == "identity", name
+        answer = response.get_json()
+        if name.startswith("oauth"):
+            assert answer["error"] == "invalid_request", name
+            assert "Content-Encoding" in answer["error_description"], name
+        elif name.startswith("v4"):
+            assert answer["errors"]["contentEncoding"] == "Unsupported", name
+        else:
+            assert answer["code"] == "415-9002", name
+            assert answer["developerMessage"] == (
+                f"Content-Encoding '{coding.lower().split(',')[0]}' is not supported; send the body uncompressed "
+                "(identity)."), name
+    unchanged.check()
+    assert db.execute("SELECT count(*) FROM webhook_subscription").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM auth_session").fetchone()[0] == sessions  # no login or signin took
+    assert db.execute("SELECT count(*) FROM oauth_token").fetchone()[0] == tokens  # none issued, none revoked
+
+
+def test_a_body_labelled_identity_is_read_as_it_is(v12):
+    response = v12.edit(1013, {"subject": "plain"}, **{"Content-Encoding": "identity"})
+    assert response.status_code == 204
+
+
+def test_a_dead_session_is_401_before_a_content_coding_is_judged(client):
+    response = client.put("/ws/v12/interaction/case", data=encoded({"id": "1013"}, False, "gzip"),
+                          content_type="application/json",
+                          headers={"Content-Encoding": "gzip", "Accept": "application/json",
+                                   "X-egain-session": "made-up.AAAAAAAAAAAAAAAAAAAAAA"})
+    assert response.status_code == 401
+
+
+# -- the real server --------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_real_server_says_server_casemgr_once_on_every_answer(db_url, tmp_path):
+    """granian adds server: granian to an answer without a Server header;
+    the app's own is kept, alone. Edge refusals and error pages too."""
+    from tests.reliability.conftest import start_server, stop_server
+
+    server = start_server(db_url, tmp_path)
+    try:
+        session = server.login()
+        answers = {
+            "health": server.request("GET", "/health"),
+            "v12 read": server.request("GET", "/ws/v12/interaction/case/1013", headers={"X-egain-session": session}),
+            "unknown path": server.request("GET", "/nothing"),
+            "401": server.request("GET", "/api/v4/cases/1013", headers=TOUCHPOINT),
+            "edge 413": server.request("PUT", "/ws/v12/interaction/case", b"x" * (1024 * 1024 + 1),
+                                       {"X-egain-session": session, "Content-Type": "application/json"}),
+            "415 coding": server.request("PUT", "/ws/v12/interaction/case", b"\x1f\x8b",
+                                         {"X-egain-session": session, "Content-Type": "application/json",
+                                          "Content-Encoding": "gzip", "Accept": "application/json"}),
+            "token": server.request("POST", "/oauth2/token", b"grant_type=client_credentials",
+                                    {"Content-Type": "application/x-www-form-urlencoded",
+                                     "Authorization": "Basic Y3JtOmNybS1zZWNyZXQ="}),
+            "explorer": server.request("GET", "/explorer"),
+        }
+    finally:
+        stop_server(server)
+    assert answers["edge 413"].status == 413 and answers["415 coding"].status == 415
+    assert answers["415 coding"].json()["code"] == "415-9002"
+    wrong = {name: answer.headers.getlist("Server") for name, answer in answers.items()
+             if answer.headers.getlist("Server") != ["casemgr"]}
+    assert wrong == {}
+
+
+def test_the_edge_answers_500_with_its_own_server_header_when_the_app_raises():
+    """The one answer the edge writes by itself."""
+    import asyncio
+
+    from casemgr.edge import BufferedWsgiBridge
+
+    def broken_app(environ, start_response):
+        raise RuntimeError("boom")
+
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/health", "headers": [], "query_string": b""}
+    asyncio.run(BufferedWsgiBridge(broken_app)(scope, receive, send))
+    start, body = sent
+    assert start["status"] == 500
+    assert (b"server", b"casemgr") in start["headers"]
+    assert body["body"] == b'{"code": "500-100", "message": "System unable to process the request."}'

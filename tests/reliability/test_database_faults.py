@@ -228,3 +228,33 @@ def test_a_held_row_lock_gives_a_prompt_503_not_a_hung_request(own_postgres, tmp
     assert answer.headers.get("Retry-After") == "1"
     assert waited < 2.0
     assert after.status == 204
+
+
+def test_a_statement_past_the_statement_timeout_is_503_9005_without_retry_after(own_postgres, tmp_path):
+    """The database is up; the request's statement ran past the statement
+    timeout (here: waiting on a table another transaction holds, with the
+    lock timeout off). The client is told so, and not invited to send the
+    same request again in a second."""
+    _, db_url = own_postgres
+    app = start_server(db_url, tmp_path, workers=1, statement_timeout_ms=500, lock_timeout_ms=0)
+    try:
+        app.read_case(1002)
+        with psycopg.connect(db_url) as holder:
+            holder.execute("LOCK TABLE support_case IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            answer = app.request("GET", "/ws/v12/interaction/case/1002",
+                                 headers={"X-egain-session": app.login(), "Accept": "application/json"})
+            waited = time.monotonic() - started
+            holder.rollback()
+        after = app.request("GET", "/ws/v12/interaction/case/1002", headers={"X-egain-session": app.login()})
+    finally:
+        stop_server(app)
+    record_figure("database faults", f"a read past the statement timeout (0.5 s): {answer.status} "
+                                     f"{answer.json()['code']} after {waited:.2f}s, Retry-After "
+                                     f"{answer.headers.get('Retry-After')}; {after.status} once released")
+    assert answer.status == 503
+    assert answer.json()["code"] == "503-9005"
+    assert "statement timeout" in answer.json()["developerMessage"]
+    assert "Retry-After" not in answer.headers
+    assert waited < 2.0
+    assert after.status == 200

@@ -78,8 +78,15 @@ def _headers(status: int) -> dict:
         headers["WWW-Authenticate"] = {
             "description": "v3, 403-197: Bearer realm=\"casemgr\", error=\"insufficient_scope\".",
             "schema": {"type": "string"}}
-    if status in (429, 503):
+    if status == 429:
         headers["Retry-After"] = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+    if status == 503:
+        headers["Retry-After"] = {"description": "Seconds to wait before retrying; absent after a statement timeout "
+                                                 "(503-9005): the same request would take as long again.",
+                                  "schema": {"type": "integer"}}
+    if status == 415:
+        headers["Accept-Encoding"] = {"description": "415-9002: identity, the only coding a request body may have.",
+                                      "schema": {"type": "string"}}
     if status == 409:
         headers["ETag"] = {"description": "The case's current ETag.", "schema": {"type": "string"}}
     return headers

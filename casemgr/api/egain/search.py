@@ -28,9 +28,6 @@ def search_from_query(args: MultiDict) -> CaseSearch:
     the wrong form (or a parameter given twice), 400-196 for a sort or order
     that is not one of eGain's, 400-9003 for ``$order`` without ``$sort``."""
     wire.reject_query_parameters(allowed=tuple(name for name in args if _is_custom(name)) + PARAMETERS)
-    for name in args:
-        if name != attributes.PARAMETER and len(args.getlist(name)) > 1:
-            raise errors.InvalidAttributeValue(f"Query parameter '{name}' may be given once.", attribute=name)
     if ORDER in args and SORT not in args:
         raise errors.MissingElement(f"Query parameter '{ORDER}' needs '{SORT}'.", attribute=SORT)
     customer = args.get("customer")

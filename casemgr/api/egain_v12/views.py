@@ -29,6 +29,7 @@ from casemgr.api.egain.schemas import EgainAttributeDefinitions
 from casemgr.api.egain_v12.schemas import V12CaseEdit, V12Cases, V12CaseSearchPage, V12Login
 from casemgr.api.history_schemas import HISTORY_EXAMPLE, PAGING_PARAMETERS_DOC, CaseHistory
 from casemgr.domain.model import MAX_CASES_PER_READ
+from casemgr.domain.search import MAX_SEARCH_CANDIDATES
 from casemgr.service.credentials import CredentialKind
 
 API = "egain-v12"
@@ -149,9 +150,11 @@ def _force_login(value: str | None) -> bool:
 
 @blp.route("/authentication/user/logout")
 class Logout(MethodView):
-    @document(401, operationId="logout", summary="Log out", description="Ends the session named by X-egain-session.")
+    @document(400, 401, operationId="logout", summary="Log out", description="Ends the session named by X-egain-session.")
     @blp.response(204, description="Logged out.")
     def delete(self):
+        with credentials.checked_first(g.credentials):
+            wire.reject_query_parameters()
         services().sessions.logout(g.credentials)
         g.session_ended = True  # do not echo it
         return no_content()
@@ -175,7 +178,12 @@ class CaseSearch(MethodView):
                     "Ordered by id unless $sort says otherwise, paged by $pagenum and $pagesize; "
                     "paginationInfo.count is the number of cases found on all pages. Nothing on the "
                     "page asked for is 204. An unknown custom attribute is 400 (400-9017), any other "
-                    "parameter 400 (400-101).",
+                    "parameter 400 (400-101). "
+                    f"A search considers at most {MAX_SEARCH_CANDIDATES:,} cases: those the user sees that "
+                    "the customer filters match, else (when they match more) those each custom attribute "
+                    "in turn matches; when every filter matches more than "
+                    f"{MAX_SEARCH_CANDIDATES:,} cases the user sees, the search is too broad: 400 "
+                    "(400-9030, details maxCandidates), to be narrowed with another filter.",
         parameters=search.parameters(),
     )
     @blp.response(200, V12CaseSearchPage, description="A page of the cases found.",

@@ -73,8 +73,15 @@ def _headers(status: int) -> dict:
     if status == 401:
         return {"WWW-Authenticate": {"description": "Basic, when the principal is missing or wrong.",
                                      "schema": {"type": "string"}}}
-    if status in (429, 503):
+    if status == 429:
         return {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
+    if status == 503:
+        return {"Retry-After": {"description": "Seconds to wait before retrying; absent after a statement timeout "
+                                               "(StatementTimeout): the same request would take as long again.",
+                                "schema": {"type": "integer"}}}
+    if status == 415:
+        return {"Accept-Encoding": {"description": "identity, when the body came with a Content-Encoding: the only "
+                                                   "coding a request body may have.", "schema": {"type": "string"}}}
     if status == 412:
         return {"ETag": {"description": "The case's current ETag.", "schema": {"type": "string"}}}
     return {}
