@@ -79,9 +79,11 @@ class Database:
         too, so a block that reads once costs two round trips: BEGIN with the
         statements up to the read, then the writes with COMMIT. The server
         still runs them one after the other, in order.
-        ``single_statement``: the block runs one statement, atomic on its
-        own, so no BEGIN/COMMIT is sent around it (the pool's connections are
-        in autocommit mode)."""
+        ``single_statement``: the block only reads, one message at a time,
+        each message atomic on its own (Postgres runs it as one implicit
+        transaction), so no BEGIN/COMMIT is sent around them (the pool's
+        connections are in autocommit mode). A read that waits for the
+        credential check (a search, a history or feed page) sends two."""
         committing = False
         conn = None
         try:

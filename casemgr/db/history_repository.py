@@ -3,6 +3,7 @@ changed since a version, and the change feed."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -52,7 +53,7 @@ class PgHistoryRepository(NamedQueries):
         Queued: it travels with whatever the unit of work sends next."""
         pending = self.statements.queue_read("get_case_history", {
             "case_id": case_id, "page_size": page_size, "skip": skip, "every_field": sight.everything,
-            "shown_fields": sorted(sight.names), "shown_prefixes": list(sight.prefixes)})
+            "shown_path": shown_path(sight)})
 
         def answer() -> StoredHistory:
             row = pending.row()
@@ -78,6 +79,14 @@ class PgHistoryRepository(NamedQueries):
 
     def feed_horizon(self) -> int:
         return int(self._one("get_feed_horizon", {})["xmin"])
+
+
+def shown_path(sight: FieldSight) -> str:
+    """A jsonpath true of an entry's changes when one of them names a field
+    of ``sight`` (every field: any change)."""
+    tests = [f"@ == {json.dumps(name)}" for name in sorted(sight.names)]
+    tests += [f"@ starts with {json.dumps(prefix)}" for prefix in sight.prefixes]
+    return f"$[*].field ? ({' || '.join(tests)})" if tests else "$[*]"
 
 
 def references_from_json(row: dict) -> References:

@@ -200,6 +200,9 @@ class PgAuthRepository(NamedQueries):
     def record_credential_success(self, params: dict) -> None:
         self.statements.queue("record_credential_success", params)
 
+    def settle_credential_failure(self, attempt_id: int) -> None:
+        self.statements.queue("settle_credential_failure", {"attempt_id": attempt_id})
+
     def server_key(self) -> bytes:
         return bytes(self._one("get_server_key", {})["key"])
 

@@ -1,9 +1,9 @@
-"""The edit rules of SPEC section 2, one function per rule, for every API.
+"""The edit rules, one function per rule, for every API.
 
 ``check_request`` judges the command alone (before any case is read);
 ``decide_edit`` judges it against the facts loaded with the case row locked
 and returns the ``CaseUpdate`` to write. The order of the calls in
-``decide_edit`` *is* the precedence of SPEC section 2, so a request with
+``decide_edit`` *is* the order of faults (docs/errors.md), so a request with
 several faults always gets the same answer.
 """
 
@@ -46,7 +46,6 @@ def check_request(cmd: EditCase) -> None:
     """Rules that need no stored fact: 3, 6, 7, the request's own link count
     and date-times the service can store and print."""
     check_something_to_change(cmd)
-    check_closed_case_changes(cmd)
     check_moments(cmd)
     check_text_lengths(cmd)
     check_severity(cmd)
@@ -66,16 +65,6 @@ def check_something_to_change(cmd: EditCase) -> None:
     """Rule 3: at least one attribute besides id and lastModified."""
     if not cmd.mentions_anything():
         raise errors.NothingToChange("At least one attribute of the case must be provided for modification.")
-
-
-def check_closed_case_changes(cmd: EditCase) -> None:
-    """A closed case may have only its custom attributes changed (eGain's
-    editClosedCase); everything else waits until it is reopened."""
-    if cmd.state_requirement is StateRequirement.CLOSED:
-        beyond = cmd.attributes_beyond_custom()
-        if beyond:
-            raise errors.NotChangeableWhenClosed(
-                f"Only customAttributes may change on a closed case, not '{beyond[0]}'.", attribute=beyond[0])
 
 
 def check_text_lengths(cmd: EditCase) -> None:
@@ -140,7 +129,7 @@ def check_link_lists(cmd: EditCase) -> None:
 def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
     """Apply every rule in precedence order; return what to write."""
     case = require_case(cmd.case_id, facts.case)
-    permissions.check_may_touch_case(actor, case, actions_needed(cmd, case, facts.status))
+    permissions.check_may_touch_case(actor, case, actions_needed(cmd, case, facts))
     check_state(cmd, case)
     check_version(cmd, case)
 
@@ -181,14 +170,15 @@ def require_case(case_id: int, case: CaseState | None) -> CaseState:
     return case
 
 
-def actions_needed(cmd: EditCase, case: CaseState, status: NamedRef | None) -> tuple[str, ...]:
+def actions_needed(cmd: EditCase, case: CaseState, facts: EditFacts) -> tuple[str, ...]:
     """The actions a user needs for this change, decided from the change
     itself, whatever API carries it:
 
-    - closing an open case (a status whose state is closed) needs Close
-      Case; and Edit Case too when the request changes more than the status
-      (a Thalamus update always names its category and type, so it does);
-    - any change to a closed case needs Manage Closed Case;
+    - closing (a status whose state is closed) needs Close Case; and Edit
+      Case too when the request names more than the status (a category and
+      type the case already has aside: a Thalamus update always names them);
+    - any change to a closed case needs Manage Closed Case, and so does the
+      edit that only a closed case takes (eGain v3's closed-case edit);
     - reopening (a closed case moved to a status whose state is open) is a
       change to a closed case, so it needs Manage Closed Case, and Edit
       Case for the open case it makes and the rest of the request. eGain
@@ -197,21 +187,34 @@ def actions_needed(cmd: EditCase, case: CaseState, status: NamedRef | None) -> t
       to end work, not to take it up again;
     - any other change needs Edit Case.
 
-    An edit that only an open case takes (eGain's) of a closed case needs
-    Edit Case: ``check_state`` then refuses it as eGain does."""
-    new_state = status.state if status is not None and is_given(cmd.status_name) else None
+    An edit that takes only open cases (eGain's) needs what it would need
+    on an open case: ``check_state`` then refuses a closed one as eGain
+    does, to whoever holds that."""
+    if cmd.state_requirement is StateRequirement.CLOSED:
+        return (MANAGE_CLOSED_CASE,)
+    new_state = new_status_state(cmd, facts.status)
     if case.is_open or cmd.state_requirement is StateRequirement.OPEN:
-        if case.is_open and new_state == "closed":
-            closes_only = cmd.attributes_beyond_custom() == ["status_name"] and not cmd.custom_attributes
-            return (CLOSE_CASE,) if closes_only else (CLOSE_CASE, EDIT_CASE)
+        if new_state == "closed":
+            return (CLOSE_CASE,) if closes_only(cmd, case, facts.classification) else (CLOSE_CASE, EDIT_CASE)
         return (EDIT_CASE,)
     if new_state == "open":
         return (MANAGE_CLOSED_CASE, EDIT_CASE)
     return (MANAGE_CLOSED_CASE,)
 
 
-def reopens(cmd: EditCase, case: CaseState, status: NamedRef | None) -> bool:
-    return not case.is_open and is_given(cmd.status_name) and status is not None and status.state == "open"
+def new_status_state(cmd: EditCase, status: NamedRef | None) -> str | None:
+    """The state of the status the edit moves the case to; None: it names
+    none (or one that does not exist, refused later)."""
+    return status.state if status is not None and is_given(cmd.status_name) else None
+
+
+def closes_only(cmd: EditCase, case: CaseState, classification: Classification | None) -> bool:
+    """The request names nothing but the status, besides the category and
+    type the case already has."""
+    named = [a for a in cmd.attributes_beyond_custom() if a not in ("status_name", "category_code", "type_code")]
+    keeps_classification = classification is None or (
+        (classification.category_id, classification.type_id) == (case.category_id, case.case_type_id))
+    return not named and not cmd.custom_attributes and keeps_classification
 
 
 def check_state(cmd: EditCase, case: CaseState) -> None:
@@ -448,7 +451,7 @@ def build_update(
     linked = tuple(sorted(new_related - case.related_ids))
     unlinked = tuple(sorted(case.related_ids - new_related))
     changes += history.relation_change(case.related_ids, new_related)
-    if not case.is_open and not reopens(cmd, case, facts.status):
+    if not case.is_open and new_status_state(cmd, facts.status) != "open":
         check_closed_case_keeps(changes, cmd.comments)
     if not changes and not cmd.comments:
         return unchanged(case)

@@ -171,8 +171,8 @@ class EditCase:
     TEXT_ATTRIBUTES = ("subject", "description", "solution")
 
     def attributes_beyond_custom(self) -> list[str]:
-        """The attributes mentioned besides custom attributes (what a closed
-        case may not have changed)."""
+        """The attributes mentioned besides custom attributes (whether a
+        close names more than the status: ``edit.closes_only``)."""
         named = {name: getattr(self, name) for name in (
             "due_date", "owner_id", "severity", "subject", "description", "solution", "category_code",
             "type_code", "status_name", "resolution_name", "case_data")}

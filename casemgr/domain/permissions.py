@@ -36,7 +36,8 @@ def check_may_read_case(actor: Actor, case: CaseState | CaseView | CaseReach) ->
     """Reading needs no action, only sight: a user sees the cases of the
     departments ``UserFacts.visible_department_ids`` names, a customer its
     own cases, an OAuth client every case. The one definition of who sees
-    a case: reads by id apply it, and case search filters by it."""
+    a case: every surface asks it through casemgr.domain.visibility, and
+    the queries that find cases in bulk take its sight as parameters."""
     if actor.kind is ActorKind.CUSTOMER:
         check_may_touch_case(actor, case, actions=())
     elif actor.user is not None and case.department_id not in actor.user.visible_department_ids:
@@ -92,9 +93,10 @@ def check_may_assign(actor: Actor, case: CaseState, new_owner: UserFacts) -> Non
 
 
 def check_may_pull(actor: Actor, case: CaseState) -> None:
-    """Seeds 002/003: if the current owner is someone else than the caller,
-    the caller holds Pull Activities on that owner. The seeds state it for
-    every edit, not only for reassignment, and so does this check."""
+    """If the current owner is someone else than the caller, the caller
+    holds Pull Activities on that owner. eGain's documentation of the edit
+    states it for every edit, not only for reassignment, and so does this
+    check."""
     user = actor.user
     if user is None or case.owner_id is None or case.owner_id == user.id:
         return

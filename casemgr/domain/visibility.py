@@ -18,8 +18,9 @@ The kinds of principal and what each sees:
   related cases and eGain's custom attributes are the support team's and
   stay hidden. The customer sees itself as itself; every agent and OAuth
   client as ``STAFF``, one display name with no id, so that no login (the
-  first half of a password guess) and no integration reaches a customer. A
-  load is shown as a load (no author) to everyone.
+  first half of a password guess) and no OAuth client id reaches a
+  customer. A load is shown as a load (no author) to everyone. (The
+  entry's ``api`` still says which API the change came through.)
 
 A change none of whose fields the principal sees is not shown to it at
 all: a history page, the feed and a conflict's explanation leave it out.

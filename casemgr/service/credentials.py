@@ -109,7 +109,8 @@ class CredentialTags:
         return f"{body}.{self._tag(body)}"
 
     def verify(self, presented: str | None) -> bool:
-        if not presented or len(presented) > 128 or presented.count(".") != 1:
+        # Only ASCII was ever issued; compare_digest refuses other text with a TypeError.
+        if not presented or len(presented) > 128 or presented.count(".") != 1 or not presented.isascii():
             return False
         body, tag = presented.split(".")
         return hmac.compare_digest(tag, self._tag(body))

@@ -212,6 +212,11 @@ class PasswordChecker:
         if candidates["retry_after"] is not None:
             metrics.CREDENTIAL_THROTTLED.inc()
             raise too_many_attempts(candidates["retry_after"])
+        if candidates["attempt_id"] is None:
+            # The checks under way on this account and address could take
+            # it past a limit: this one waits for them, it is not refused.
+            metrics.CREDENTIAL_BUSY.inc()
+            raise PasswordChecksBusy("Other checks of this account are in progress; retry shortly.")
         account = candidates["account"]
         for kind in kinds:
             candidate = candidates[f"{kind}_login"]
@@ -222,7 +227,8 @@ class PasswordChecker:
                     uow.auth.record_credential_success({**throttle, "account": account,
                                                         "attempt_id": candidates["attempt_id"]})
                 return _verified(kind, account, candidate)
-        # The attempt was counted as a failure when it was reserved.
+        with self._unit_of_work() as uow:
+            uow.auth.settle_credential_failure(candidates["attempt_id"])
         metrics.CREDENTIAL_FAILURES.inc()
         raise errors.InvalidCredentials("Invalid user name or password.")
 

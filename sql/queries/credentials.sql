@@ -4,10 +4,6 @@
 -- refused (the transaction-local setting casemgr.refused) when the credential
 -- does not open the API: lock_cases takes no lock in a refused transaction,
 -- so a dead credential never holds or waits for a case.
--- A live credential also names its principal in the transaction-local
--- setting casemgr.principal ({"user_id", "customer_id", "client_id"}), for
--- the statements after it that filter by what the principal may see (case
--- search); a dead one leaves it empty.
 -- Only SHA-256 hashes of session ids and tokens are stored or looked up.
 
 -- name: get_server_key
@@ -42,9 +38,6 @@ SELECT live.user_id, live.customer_id,
        NULL::text AS scope, NULL::text AS client_id, NULL::int AS retry_after,
        set_config('casemgr.refused', CASE WHEN live.token_hash IS NULL THEN 'yes'
                                           ELSE coalesce(current_setting('casemgr.refused', true), '') END, true),
-       set_config('casemgr.principal', CASE WHEN live.token_hash IS NULL THEN ''
-                  ELSE json_build_object('user_id', live.user_id, 'customer_id', live.customer_id)::text END,
-                  true) AS principal,
        CASE WHEN %(relaxed)s THEN set_config('synchronous_commit', 'off', true) END
 FROM (SELECT) AS one LEFT JOIN live ON true
 
@@ -64,10 +57,7 @@ SELECT live.user_id, NULL::bigint AS customer_id,
                   CASE WHEN live.client_id IS NULL
                          OR (cardinality(%(scopes)s::text[]) > 0
                              AND NOT string_to_array(live.scope, ' ') && %(scopes)s::text[]) THEN 'yes'
-                       ELSE coalesce(current_setting('casemgr.refused', true), '') END, true),
-       set_config('casemgr.principal', CASE WHEN live.client_id IS NULL THEN ''
-                  ELSE json_build_object('user_id', live.user_id, 'client_id', live.client_id)::text END,
-                  true) AS principal
+                       ELSE coalesce(current_setting('casemgr.refused', true), '') END, true)
 FROM (SELECT) AS one LEFT JOIN live ON true
 
 -- name: resolve_password_principal
@@ -77,7 +67,7 @@ FROM (SELECT) AS one LEFT JOIN live ON true
 -- not throttled (every attempt past a limit is refused, right or wrong).
 WITH throttle AS (
     SELECT credential_retry_after(%(account)s, %(address)s::inet, %(window_s)s, %(per_pair)s, %(per_account)s,
-                                  %(per_address)s, %(trusted)s, %(familiar_s)s) AS retry_after
+                                  %(per_address)s, %(trusted)s, %(familiar_s)s, true) AS retry_after
 ), live AS (
     SELECT u.id AS user_id, NULL::bigint AS customer_id FROM app_user u
     WHERE u.id = %(user_id)s AND u.password_hash = %(password_hash)s AND NOT u.disabled
@@ -92,12 +82,7 @@ SELECT live.user_id, live.customer_id,
        NULL::text AS scope, NULL::text AS client_id, throttle.retry_after,
        set_config('casemgr.refused',
                   CASE WHEN throttle.retry_after IS NOT NULL OR (live.user_id IS NULL AND live.customer_id IS NULL)
-                       THEN 'yes' ELSE coalesce(current_setting('casemgr.refused', true), '') END, true),
-       set_config('casemgr.principal',
-                  CASE WHEN throttle.retry_after IS NOT NULL OR (live.user_id IS NULL AND live.customer_id IS NULL)
-                       THEN '' ELSE json_build_object('user_id', live.user_id,
-                                                      'customer_id', live.customer_id)::text END,
-                  true) AS principal
+                       THEN 'yes' ELSE coalesce(current_setting('casemgr.refused', true), '') END, true)
 FROM throttle LEFT JOIN live ON true
 
 -- name: resolve_touchpoint
@@ -117,23 +102,29 @@ SELECT pg_advisory_xact_lock(1668441444, hashtext(credential_account(%(principal
 -- What a password is checked against: the user (by login, else by email) and
 -- the customer (by email) a principal names, the OAuth client of that id,
 -- the account the attempt counts against, and how long its attempts are
--- throttled (NULL: not throttled). An attempt that is not throttled is
--- counted as a failure now, before its password is checked
--- (attempt_id): a check that passes takes it back
--- (record_credential_success). So concurrent wrong attempts never pass a
--- limit: each sees the ones before it, whose checks are still running.
--- Failures that left every window are dropped on the way.
+-- refused: retry_after (NULL: not throttled) counts the failures settled in
+-- the window; an attempt that is not throttled but that the checks under way
+-- on its account and address would take past a limit gets no reservation
+-- (attempt_id NULL: busy, try again in a moment). Otherwise the attempt is
+-- counted now, as pending, before its password is checked: a check that
+-- fails settles it (settle_credential_failure), one that passes takes it
+-- back (record_credential_success). So concurrent wrong attempts never pass
+-- the account's limits: each sees the ones before it, whose checks are still
+-- running. Failures that left every window are dropped on the way.
 WITH account AS (
     SELECT credential_account(%(principal)s, %(kinds)s::text[]) AS name
 ), throttle AS (
-    SELECT a.name, credential_retry_after(a.name, %(address)s::inet, %(window_s)s, %(per_pair)s, %(per_account)s,
-                                          %(per_address)s, %(trusted)s, %(familiar_s)s) AS retry_after
+    SELECT a.name,
+           credential_retry_after(a.name, %(address)s::inet, %(window_s)s, %(per_pair)s, %(per_account)s,
+                                  %(per_address)s, %(trusted)s, %(familiar_s)s, true) AS retry_after,
+           credential_retry_after(a.name, %(address)s::inet, %(window_s)s, %(per_pair)s, %(per_account)s,
+                                  %(per_address)s, %(trusted)s, %(familiar_s)s, false) IS NOT NULL AS full
     FROM account a
 ), expired AS (
     DELETE FROM credential_failure WHERE failed_at < clock_timestamp() - make_interval(secs => %(window_s)s)
 ), reserved AS (
-    INSERT INTO credential_failure (account, address)
-    SELECT t.name, %(address)s::inet FROM throttle t WHERE t.retry_after IS NULL
+    INSERT INTO credential_failure (account, address, pending)
+    SELECT t.name, %(address)s::inet, true FROM throttle t WHERE t.retry_after IS NULL AND NOT t.full
     RETURNING id
 )
 SELECT
@@ -149,6 +140,10 @@ SELECT
         WHERE client_id = %(principal)s) x) AS client_login,
     t.name AS account, t.retry_after, (SELECT id FROM reserved) AS attempt_id
 FROM throttle t
+
+-- name: settle_credential_failure
+-- A check failed: its pending attempt is a failure from now on.
+UPDATE credential_failure SET pending = false WHERE id = %(attempt_id)s
 
 -- name: record_credential_success
 -- A check passed: its reserved failure is taken back, and the address is

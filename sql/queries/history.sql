@@ -6,29 +6,32 @@
 -- A page of a case's history, newest first, in one statement with what the
 -- rules need to judge whether the reader may see the case, and the names of
 -- what its changes refer to by id. case_row is NULL for no such case.
--- Only the entries that change a field the reader sees are paged and
--- counted (casemgr.domain.visibility.FieldSight: every field, or the names
--- in shown_fields and those starting with one of shown_prefixes); the
--- domain then shows each entry's visible changes only.
-WITH shown AS (
-    SELECT h.* FROM case_history h
-    WHERE h.case_id = %(case_id)s
-      AND (%(every_field)s::boolean OR EXISTS (
-          SELECT 1 FROM jsonb_array_elements(h.changes) AS c(change)
-          WHERE c.change->>'field' = ANY(%(shown_fields)s::text[])
-             OR EXISTS (SELECT 1 FROM unnest(%(shown_prefixes)s::text[]) AS p(prefix)
-                        WHERE starts_with(c.change->>'field', p.prefix))))
-)
+-- Only the entries that show the reader something are paged and counted:
+-- those that name a field (case_history_named, migration 0011) and, unless
+-- the reader sees every field, one the reader sees: shown_path, a jsonpath
+-- over the entry's field names made from the reader's
+-- casemgr.domain.visibility.FieldSight. The page is read newest first by
+-- the case's index and stops once it is full; the domain then shows each
+-- entry's visible changes only.
 SELECT
     (SELECT json_build_object('id', c.id, 'department_id', c.department_id, 'customer_id', c.customer_id)
        FROM support_case c WHERE c.id = %(case_id)s) AS case_row,
-    (SELECT count(*) FROM shown) AS total,
+    -- A reader who sees every field counts from an index alone (a CASE runs
+    -- only the branch it takes); another reader's count reads every entry
+    -- of the case.
+    CASE WHEN %(every_field)s::boolean
+         THEN (SELECT count(*) FROM case_history h WHERE h.case_id = %(case_id)s AND h.changes <> '[]'::jsonb)
+         ELSE (SELECT count(*) FROM case_history h
+               WHERE h.case_id = %(case_id)s AND jsonb_path_exists(h.changes, %(shown_path)s::jsonpath))
+    END AS total,
     COALESCE((SELECT json_agg(e ORDER BY e.id DESC) FROM (
         SELECT h.id, h.written_at, h.last_modified, h.api, h.changes, h.actor_user_id, u.login AS actor_login,
                h.actor_customer_id, cu.name AS actor_customer_name, h.actor_client_id
-        FROM shown h
+        FROM case_history h
         LEFT JOIN app_user u ON u.id = h.actor_user_id
         LEFT JOIN customer cu ON cu.id = h.actor_customer_id
+        WHERE h.case_id = %(case_id)s AND h.changes <> '[]'::jsonb
+          AND (%(every_field)s::boolean OR jsonb_path_exists(h.changes, %(shown_path)s::jsonpath))
         ORDER BY h.id DESC
         LIMIT %(page_size)s OFFSET %(skip)s) e), '[]'::json) AS entries,
     json_build_object(

@@ -65,6 +65,17 @@ def test_issued_session_ids_and_tokens_carry_a_tag_and_a_forged_one_is_refused(v
                       ).status_code == 200
 
 
+def test_a_credential_with_a_character_never_issued_is_refused_like_any_forged_one(client, v3):
+    """Issued ids and tokens are ASCII: anything else is a forgery, 401 (not a 500)."""
+    headers = {"Accept-Language": "en-US"}
+    assert client.get("/ws/v12/interaction/case/1013", headers={"X-egain-session": "abc.\u00e9"}).status_code == 401
+    assert client.get("/core/casemgr/v3/case/1013", headers={**headers, "Authorization": "Bearer abc.\u00e9"}
+                      ).status_code == 401
+    revoked = client.post("/oauth2/revoke", data={"token": "abc.\u00e9", "client_id": "crm",
+                                                   "client_secret": "crm-secret"})
+    assert revoked.status_code == 200
+
+
 @pytest.mark.parametrize("body, content_type", [
     (b"<case>" + b"<x/>" * 250_000 + b"</case>", "application/xml"),
     (b"{not json", "application/json"),

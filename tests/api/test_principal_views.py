@@ -129,3 +129,16 @@ def test_an_edit_that_changes_nothing_is_not_a_new_version(client, api):
         assert response.headers["ETag"] == etag
     assert v12.last_modified(1013) == version
     assert HistoryReader("v12", client).history(1013)["paginationInfo"]["count"] == count
+
+
+def test_an_empty_entry_stored_before_edits_that_change_nothing_stopped_making_versions_is_not_shown(client, db):
+    """Such entries stay stored (their versions stay known to a conflict's
+    explanation), but they show nobody anything: not in a page, not in the
+    count, not as a gap in the paging."""
+    db.execute("INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, actor_user_id, "
+               "changes) SELECT id, last_modified + interval '1 ms', last_modified, 'thalamus-v4', 1001, '[]' "
+               "FROM support_case WHERE id = 1013")
+    body = HistoryReader("v12", client).history(1013)
+    assert body["paginationInfo"]["count"] == 1 and [e["api"] for e in body["history"]] == ["load"]
+    first = HistoryReader("v12", client).history(1013, "?$pagesize=1")
+    assert [e["api"] for e in first["history"]] == ["load"]

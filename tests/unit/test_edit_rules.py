@@ -10,6 +10,7 @@ from casemgr.domain.edit import actions_needed, check_request, decide_edit
 from casemgr.domain.model import (
     Actor,
     CaseState,
+    Classification,
     EditCase,
     EditFacts,
     FieldDefinition,
@@ -103,42 +104,59 @@ def test_a_request_linking_and_unlinking_the_same_case_is_refused():
         check_request(edit(link=(3,), unlink=(3,)))
 
 
-def test_a_closed_case_edit_that_changes_the_subject_is_refused_by_the_domain():
-    cmd = edit(state_requirement=StateRequirement.CLOSED, subject="reopened by the back door")
-    with pytest.raises(errors.NotChangeableWhenClosed) as refused:
-        check_request(cmd)
-    assert refused.value.facts["attribute"] == "subject"
-
-
-def test_a_closed_case_edit_of_custom_attributes_alone_passes_and_needs_manage_closed_case():
-    cmd = edit(state_requirement=StateRequirement.CLOSED, custom_attributes=(("region", "north"),))
-    check_request(cmd)
-    closed = replace(CASE, status_state="closed", status_name="Closed")
-    assert actions_needed(cmd, closed, None) == ("Manage Closed Case",)
-    assert actions_needed(edit(subject="x"), CASE, None) == ("Edit Case",)
-
-
 CLOSED_STATUS = NamedRef(9, "Closed", "closed")
 OPEN_STATUS = NamedRef(1, "Open", "open")
+CLOSED_CASE = replace(CASE, status_state="closed", status_name="Closed")
+KEEPER = replace(FRANK, actions=frozenset({"Edit Case", "Manage Closed Case"}))
+
+
+def test_a_closed_case_that_stays_closed_keeps_everything_but_its_custom_values():
+    for cmd in (edit(state_requirement=StateRequirement.ANY, subject="reopened by the back door"),
+                edit(state_requirement=StateRequirement.ANY, comments=("a comment",))):
+        with pytest.raises(errors.NotChangeableWhenClosed):
+            decide_edit(cmd, Actor.for_user(KEEPER), facts(case=CLOSED_CASE))
+    # Named but unchanged is no change.
+    same = edit(state_requirement=StateRequirement.ANY, subject=CLOSED_CASE.subject)
+    assert decide_edit(same, Actor.for_user(KEEPER), facts(case=CLOSED_CASE)).changes_nothing
+
+
+def test_the_closed_case_edit_needs_manage_closed_case_whatever_the_state():
+    cmd = edit(state_requirement=StateRequirement.CLOSED, custom_attributes=(("region", "north"),))
+    check_request(cmd)
+    assert actions_needed(cmd, CLOSED_CASE, facts()) == ("Manage Closed Case",)
+    # An open case: the state rule refuses it next (400-9008), not the action.
+    assert actions_needed(cmd, CASE, facts()) == ("Manage Closed Case",)
+    assert actions_needed(edit(subject="x"), CASE, facts()) == ("Edit Case",)
 
 
 @pytest.mark.parametrize("state_requirement", [StateRequirement.OPEN, StateRequirement.ANY])
 def test_closing_needs_close_case_and_anything_more_edit_case_too(state_requirement):
+    closing = facts(status=CLOSED_STATUS)
     assert actions_needed(edit(status_name="Closed", state_requirement=state_requirement), CASE,
-                          CLOSED_STATUS) == ("Close Case",)
+                          closing) == ("Close Case",)
     assert actions_needed(edit(status_name="Closed", subject="x", state_requirement=state_requirement), CASE,
-                          CLOSED_STATUS) == ("Close Case", "Edit Case")
+                          closing) == ("Close Case", "Edit Case")
+
+
+def test_a_thalamus_close_naming_the_cases_own_category_and_type_needs_close_case_only():
+    classified = replace(CASE, category_id=5, case_type_id=6)
+    close = edit(status_name="Closed", category_code="C", type_code="T", state_requirement=StateRequirement.ANY)
+    same = facts(status=CLOSED_STATUS, classification=Classification(category_id=5, type_id=6))
+    other = facts(status=CLOSED_STATUS, classification=Classification(category_id=5, type_id=7))
+    assert actions_needed(close, classified, same) == ("Close Case",)
+    assert actions_needed(close, classified, other) == ("Close Case", "Edit Case")
 
 
 def test_a_change_to_a_closed_case_needs_manage_closed_case_and_reopening_edit_case_too():
-    closed = replace(CASE, status_state="closed", status_name="Closed")
     anything = StateRequirement.ANY
-    assert actions_needed(edit(resolution_name="Fixed", state_requirement=anything), closed, None) == (
+    assert actions_needed(edit(resolution_name="Fixed", state_requirement=anything), CLOSED_CASE, facts()) == (
         "Manage Closed Case",)
-    assert actions_needed(edit(status_name="Open", state_requirement=anything), closed, OPEN_STATUS) == (
-        "Manage Closed Case", "Edit Case")
+    assert actions_needed(edit(status_name="Open", state_requirement=anything), CLOSED_CASE,
+                          facts(status=OPEN_STATUS)) == ("Manage Closed Case", "Edit Case")
     # An eGain edit takes open cases only: the state rule refuses it, as eGain does.
-    assert actions_needed(edit(subject="x"), closed, None) == ("Edit Case",)
+    assert actions_needed(edit(subject="x"), CLOSED_CASE, facts()) == ("Edit Case",)
+    # Closing a closed case: Close Case, then the state rule (400-9007).
+    assert actions_needed(edit(status_name="Closed"), CLOSED_CASE, facts(status=CLOSED_STATUS)) == ("Close Case",)
 
 
 def test_a_user_without_manage_closed_case_may_not_edit_a_closed_case():
