@@ -30,7 +30,7 @@ run.
 
     .venv/bin/python benchmarks/run.py               # N = 1,000, 10,000, 100,000
     .venv/bin/python benchmarks/run.py --million     # and N = 1,000,000
-    .venv/bin/python benchmarks/run.py --million --update-readme   # and put the report in README.md
+    .venv/bin/python benchmarks/run.py --million --update-docs   # and put the report in docs/performance.md
     .venv/bin/python benchmarks/run.py --search-only --sizes 1000 --duration 3   # the case search alone
     .venv/bin/python benchmarks/run.py --scale-only   # the scale case alone (no wrk needed)
 
@@ -873,20 +873,24 @@ def machine(db_url: str, helpdesk: Path | None) -> str:
             + ", ".join(versions))
 
 
-def update_readme(report: str, argv: list[str]) -> None:
-    """Put the report between the README's markers, so the README always
-    shows a whole run, as printed."""
-    readme = ROOT / "README.md"
-    text = readme.read_text("utf-8")
+REPORT_PAGE = ROOT / "docs" / "performance.md"
+UPDATE_FLAGS = ("--update-docs", "--update-readme")
+
+
+def update_docs(report: str, argv: list[str]) -> None:
+    """Put the report between the performance page's markers, so the page
+    always shows a whole run, as printed."""
+    page = REPORT_PAGE
+    text = page.read_text("utf-8")
     begin, end = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
     if begin not in text or end not in text:
-        raise SystemExit("README.md has no benchmark markers")
+        raise SystemExit(f"{page.relative_to(ROOT)} has no benchmark markers")
     head, _, rest = text.partition(begin)
     _, _, tail = rest.partition(end)
-    run = " ".join(["benchmarks/run.py", *(a for a in argv if a != "--update-readme")])
-    readme.write_text(f"{head}{begin}\n_Last run: `{run}`, {time.strftime('%Y-%m-%d')}._\n\n{report}\n{end}{tail}",
-                      encoding="utf-8")
-    log("README.md updated")
+    run = " ".join(["benchmarks/run.py", *(a for a in argv if a not in UPDATE_FLAGS)])
+    page.write_text(f"{head}{begin}\n_Last run: `{run}`, {time.strftime('%Y-%m-%d')}._\n\n{report}\n{end}{tail}",
+                    encoding="utf-8")
+    log(f"{page.relative_to(ROOT)} updated")
 
 
 # -- main -----------------------------------------------------------------------
@@ -936,8 +940,9 @@ def main(argv=None) -> int:
                         help="measured requests of each kind in the scale case (default 200)")
     parser.add_argument("--scale-warmup", type=int, default=20,
                         help="warm-up requests of each kind in the scale case (default 20)")
-    parser.add_argument("--update-readme", action="store_true",
-                        help="write this run's report into README.md, between the benchmark markers")
+    parser.add_argument(*UPDATE_FLAGS, dest="update_docs", action="store_true",
+                        help="write this run's report into docs/performance.md, between the benchmark markers "
+                             "(--update-readme: the former name)")
     args = parser.parse_args(argv)
     if not args.scale_only and not shutil.which("wrk"):
         parser.error("wrk is not installed (Debian: apt-get install wrk); --scale-only needs none")
@@ -1041,8 +1046,8 @@ def main(argv=None) -> int:
         report += "\n\nWarnings:\n" + "\n".join(f"- {p}" for p in problems)
     print(report)
     (WORK / "last-run.md").write_text(report + "\n", encoding="utf-8")
-    if args.update_readme:
-        update_readme(report, sys.argv[1:])
+    if args.update_docs:
+        update_docs(report, sys.argv[1:])
     (WORK / "last-run.json").write_text(json.dumps([r.__dict__ for r in results + search_results], indent=1,
                                                    default=str))
     return 0

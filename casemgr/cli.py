@@ -1,8 +1,12 @@
-"""casemgr serve | worker | load | history | db upgrade | openapi
+"""casemgr serve | worker | load | history | demo reset | db upgrade | openapi
 
 Without CASEMGR_DATABASE_URL every command uses the embedded Postgres, whose
 data stays under CASEMGR_DATA_DIR (a per-user data directory by default), so a
-restarted service finds its cases again.
+restarted service finds its cases again. A command that only reads
+(``history``) never creates that database: it says there is none.
+
+Steps that take seconds (starting the embedded server, a load) show what they
+are doing on stderr while they run, only when stderr is a terminal.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ import os
 import shutil
 import sys
 import tempfile
-from importlib import resources
+import textwrap
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from casemgr.config import Settings
@@ -21,6 +28,10 @@ from casemgr.config import Settings
 log = logging.getLogger("casemgr")
 
 LOAD_FORMAT_DOC = "docs/load-format.md in the casemgr repository"
+# `casemgr history` finds no database to read.
+NO_DATABASE = 1
+# `casemgr demo reset` finds cases that are not the demo's and changes nothing.
+RESET_REFUSED = 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,11 +50,63 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
+class _Paragraphs(argparse.HelpFormatter):
+    """Help text wrapped paragraph by paragraph (a blank line between), and
+    never in the middle of a path or a variable's name."""
+
+    def _fill_text(self, text, width, indent):
+        return "\n\n".join(
+            textwrap.fill(" ".join(paragraph.split()), width, initial_indent=indent, subsequent_indent=indent,
+                          break_long_words=False, break_on_hyphens=False)
+            for paragraph in text.split("\n\n"))
+
+
+def _database_help() -> str:
+    """The database paragraph of the help of every command that uses one,
+    naming this machine's data directory."""
+    raw = os.environ.get("CASEMGR_DATA_DIR")
+    data_dir = Path(raw).expanduser() if raw else Settings().data_dir
+    text = ("The database: with CASEMGR_DATABASE_URL unset, casemgr runs an embedded Postgres database, "
+            "shipped with it (nothing to install; it listens on a Unix socket only), and keeps its data in "
+            f"{data_dir / 'pgdata'}, under the data directory {data_dir} (set CASEMGR_DATA_DIR to use "
+            "another). The first command that needs it creates it; it is kept across restarts. Set "
+            "CASEMGR_DATABASE_URL (postgresql://user:password@host:5432/dbname) to use a Postgres server of "
+            "your own instead.")
+    if os.environ.get("CASEMGR_DATABASE_URL"):
+        text += "\n\nCASEMGR_DATABASE_URL is set here: that server is used, not the embedded one."
+    return text
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("casemgr")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        from casemgr import __version__
+
+        return __version__
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casemgr", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"casemgr {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    database_help = _database_help()
 
-    serve = commands.add_parser("serve", help="serve the APIs (migrations applied on start)")
+    def add(name: str, **kwargs) -> argparse.ArgumentParser:
+        """A command that uses the database: its help says which one."""
+        epilog = kwargs.pop("epilog", None)
+        return commands.add_parser(name, formatter_class=_Paragraphs,
+                                   epilog=f"{epilog}\n\n{database_help}" if epilog else database_help, **kwargs)
+
+    serve = add(
+        "serve", help="serve the APIs (migrations applied on start)",
+        description="Serves the eGain v12, eGain v3 and Thalamus v4 APIs, the API explorer (/explorer) and the "
+                    "OpenAPI spec (/openapi.json), applying any pending migration first, with a webhook worker "
+                    "beside it. --demo loads the demo data into a database without cases (`casemgr demo "
+                    "reset` puts it back later).",
+    )
     serve.add_argument("--demo", action="store_true", help="load the bundled demo dataset first")
     serve.add_argument("--host", help="address to bind (CASEMGR_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (CASEMGR_PORT, default 8000)")
@@ -52,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="do not run a webhook worker beside the server (run `casemgr worker` elsewhere)")
     serve.set_defaults(run=_serve)
 
-    worker = commands.add_parser(
+    worker = add(
         "worker", help="deliver webhooks (migrations applied on start)",
         description="Delivers the webhook subscriptions' changes until stopped (SIGTERM or Ctrl-C). `casemgr "
                     "serve` runs one already; any number more can run, on any host, on the same database: they "
@@ -62,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     worker.set_defaults(run=_worker)
 
-    load = commands.add_parser(
+    load = add(
         "load", help="load a YAML data file in one transaction",
         description="Loads departments, users, customers, configuration and cases from a YAML file, in one "
                     "transaction: all of the file or nothing. Every problem is reported with the path of its "
@@ -72,17 +135,41 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path, help="the YAML file to load")
     load.set_defaults(run=_load)
 
-    history = commands.add_parser(
+    history = add(
         "history", help="print a case's history, newest first",
         description="Prints who changed what in a case, and through which API (v12, v3, v4) or load, newest "
-                    "first: every change of the case, read from the database itself (no credentials).",
+                    "first: every change of the case, read from the database itself (no credentials). It only "
+                    "reads: when there is no embedded database yet, it says so and creates none "
+                    f"(exit code {NO_DATABASE}).",
     )
     history.add_argument("case_id", type=int, metavar="CASE_ID", help="the case's id")
     history.set_defaults(run=_history)
 
+    demo = commands.add_parser("demo", help="the demo data")
+    demo_commands = demo.add_subparsers(required=True, metavar="ACTION")
+    reset = demo_commands.add_parser(
+        "reset", help="put the demo data back (deletes every other row)", formatter_class=_Paragraphs,
+        description="Puts the demo data back as `casemgr serve --demo` first loaded it, in one transaction: "
+                    "deletes every row of the database (cases and their history, users, customers, "
+                    "configuration, sessions, tokens, webhook subscriptions and deliveries), keeping only the "
+                    "migrations applied and the server key, restarts the ids, and loads the demo data "
+                    "(casemgr/demo/demo.yaml). Everyone is logged out. A running server may stay up: its "
+                    "requests wait until the reset is done."
+                    "\n\n"
+                    "It refuses, changing nothing, a database that holds a case that is not the demo's "
+                    f"(exit code {RESET_REFUSED}), unless --force is given. A case is the demo's when a load "
+                    "created it with the subject the demo data gives its id; a case created through an API, or "
+                    "loaded from another file (even under a demo id), is not.",
+        epilog=database_help,
+    )
+    reset.add_argument("--force", action="store_true",
+                       help="reset a database that holds cases that are not the demo's too (they are deleted)")
+    reset.set_defaults(run=_demo_reset)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(required=True, metavar="ACTION")
-    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations", formatter_class=_Paragraphs,
+                                     epilog=database_help)
     upgrade.set_defaults(run=_upgrade)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI spec the app generates")
@@ -106,11 +193,32 @@ def database_url(settings: Settings) -> str:
         return settings.database_url
     from casemgr.db import embedded
 
-    return embedded.start(settings.data_dir)
+    step = ("starting the embedded Postgres database" if _embedded_database_exists(settings)
+            else "creating the embedded Postgres database (first start)")
+    with Progress().step(step):
+        return embedded.start(settings.data_dir)
+
+
+def existing_database_url(settings: Settings) -> str | None:
+    """The configured server, or the embedded one when it exists: for
+    commands that only read, which have nothing to read in a new database."""
+    if not settings.database_url and not _embedded_database_exists(settings):
+        return None
+    return database_url(settings)
+
+
+def _pgdata(settings: Settings) -> Path:
+    return Path(settings.data_dir).expanduser() / "pgdata"
+
+
+def _embedded_database_exists(settings: Settings) -> bool:
+    return (_pgdata(settings) / "PG_VERSION").is_file()
 
 
 def demo_dataset() -> Path:
-    return Path(str(resources.files("casemgr.demo").joinpath("demo.yaml")))
+    from casemgr import demo
+
+    return demo.dataset()
 
 
 def _upgrade(args, settings: Settings) -> int:
@@ -127,8 +235,36 @@ def _load(args, settings: Settings) -> int:
 
     url = database_url(settings)
     migrate.upgrade(url)
-    counts = load_file(url, args.file)
-    print("loaded " + ", ".join(f"{n} {section}" for section, n in counts.items()))
+    with Progress().step(f"loading {args.file.name}"):
+        counts = load_file(url, args.file)
+    print("loaded " + _counts_text(counts))
+    return 0
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {section}" for section, n in counts.items())
+
+
+def _demo_reset(args, settings: Settings) -> int:
+    from casemgr import demo
+    from casemgr.db import migrate
+
+    url = database_url(settings)
+    migrate.upgrade(url)
+    try:
+        with Progress().step("resetting the demo data"):
+            counts = demo.reset(url, force=args.force)
+    except demo.OtherCases as refused:
+        ids = refused.case_ids
+        shown = ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        print(f"casemgr: demo reset refused, nothing was changed: the database holds {len(ids)} case(s) that "
+              f"are not the demo's ({shown}).\n"
+              "`casemgr demo reset --force` deletes them, with everything else, and loads the demo data.",
+              file=sys.stderr)
+        return RESET_REFUSED
+    print(f"demo data reset: {_counts_text(counts)}\n"
+          "every other row was deleted; every session and token has ended\n"
+          "log in as frank / frank-pass")
     return 0
 
 
@@ -138,7 +274,13 @@ def _history(args, settings: Settings) -> int:
     from casemgr.domain.visibility import OPERATOR_VIEW
     from casemgr.history_text import history_text
 
-    url = database_url(settings)
+    url = existing_database_url(settings)
+    if url is None:
+        print(f"casemgr: no database to read: CASEMGR_DATABASE_URL is not set and the data directory "
+              f"{settings.data_dir} holds no embedded database (none was created).\n"
+              "`casemgr serve` or `casemgr load` creates one there; CASEMGR_DATA_DIR names another data "
+              "directory, CASEMGR_DATABASE_URL another server.", file=sys.stderr)
+        return NO_DATABASE
     migrate.upgrade(url)
     # The operator at the database sees everything, through the one policy all the same.
     found = read_case_history(url, args.case_id, OPERATOR_VIEW.fields)
@@ -166,7 +308,10 @@ def _serve_with_metrics_dir(args, settings: Settings) -> int:
     # share one server, and it stops when the main process exits.
     settings = settings.with_overrides(database_url=database_url(settings))
     migrate.upgrade(settings.database_url)
-    demo_line = load_demo(settings.database_url) if args.demo else ""
+    demo_line = ""
+    if args.demo:
+        with Progress().step("loading the demo data"):
+            demo_line = load_demo(settings.database_url)
     base = f"http://{settings.host}:{settings.port}"
 
     from casemgr.worker import WorkerProcess
@@ -229,7 +374,7 @@ def _metrics_directory() -> str | None:
 
 DEMO_LOADED = "  demo data loaded: log in as frank / frank-pass (see README)\n"
 DEMO_NOT_LOADED = ("  database already holds cases; demo data not loaded (--demo loads only into a "
-                   "database without cases)\n")
+                   "database without cases; `casemgr demo reset` puts the demo data back)\n")
 
 
 def load_demo(url: str) -> str:
@@ -258,6 +403,100 @@ def _holds_cases(url: str) -> bool:
 
     with psycopg.connect(url) as conn:
         return conn.execute(query("any_case_exists")).fetchone()[0]
+
+
+class Progress:
+    """What a step that takes seconds is doing, on stderr while it runs, and
+    only when stderr is a terminal: one line (cut to the terminal's width, so
+    that it never wraps), redrawn every second with the seconds spent, and
+    erased when the step ends, so that what stays on the screen is what a
+    pipe or a log file gets. A log record written meanwhile is printed above
+    the line."""
+
+    def __init__(self, stream=None):
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = _is_terminal(self.stream)
+        self._lock = threading.Lock()
+        self._line = ""
+
+    @contextmanager
+    def step(self, text: str):
+        if not self.enabled:
+            yield
+            return
+        started = time.monotonic()
+        stopped = threading.Event()
+
+        def tick() -> None:
+            while not stopped.wait(1):
+                self._draw(text, f" {int(time.monotonic() - started)} s")
+
+        restore = self._log_above()
+        self._draw(text)
+        ticker = threading.Thread(target=tick, name="casemgr-progress", daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            stopped.set()
+            ticker.join()
+            restore()
+            with self._lock:
+                self._line = ""
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+
+    def _draw(self, text: str, elapsed: str = "") -> None:
+        line = f"casemgr: {text}…"
+        room = self._width() - 1 - len(elapsed)  # the last column would wrap on some terminals
+        if len(line) > room:
+            line = line[:max(room - 1, 0)] + "…"
+        with self._lock:
+            self._line = line + elapsed
+            self.stream.write("\r\x1b[K" + self._line)
+            self.stream.flush()
+
+    def _width(self) -> int:
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns or 80
+        except (AttributeError, OSError, ValueError):  # no file descriptor, or not a terminal's
+            return 80
+
+    def _log_above(self):
+        """Has the log handlers that write to this terminal erase the line
+        before a record and draw it again after; returns the undoing."""
+        wrapped = []
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) is self.stream:
+                emit = handler.emit
+
+                def emit_above(record, emit=emit):
+                    with self._lock:
+                        self.stream.write("\r\x1b[K")
+                        emit(record)
+                        self.stream.write(self._line)
+                        self.stream.flush()
+
+                wrapped.append((handler, vars(handler).get("emit")))
+                handler.emit = emit_above
+
+        def restore() -> None:
+            for handler, own in wrapped:
+                if own is None:
+                    del handler.emit  # the class's own again
+                else:
+                    handler.emit = own
+
+        return restore
+
+
+def _is_terminal(stream) -> bool:
+    if os.environ.get("TERM") == "dumb":  # no cursor control
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or closed
+        return False
 
 
 def _openapi(args, settings: Settings) -> int:

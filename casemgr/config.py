@@ -1,6 +1,6 @@
 """Settings, read from ``CASEMGR_*`` environment variables.
 
-Every variable is listed in the README. Nothing here connects anywhere: the
+Every variable is listed in docs/configuration.md. Nothing here connects anywhere: the
 database URL may stay empty, in which case the command line starts the embedded
 Postgres and fills it in before the app is created.
 """

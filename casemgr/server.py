@@ -6,7 +6,7 @@ a Python thread, and closes a connection whose headers do not arrive within
 own connection pool) after the fork, behind ``casemgr.edge``, which reads
 bodies and writes answers on the event loop so that only complete requests
 reach the app's threads. Measured side by side with gunicorn in the commit
-that chose it; the README's Reliability and Performance sections give the
+that chose it; docs/reliability.md and docs/performance.md give the
 figures.
 """
 

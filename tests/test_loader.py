@@ -1,4 +1,4 @@
-"""The YAML loader (SPEC 7) on a real Postgres: whole files or nothing, every
+"""The YAML loader (docs/load-format.md) on a real Postgres: whole files or nothing, every
 problem named by its path, and the same state after a second load."""
 
 from __future__ import annotations

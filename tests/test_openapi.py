@@ -105,7 +105,7 @@ def test_every_operation_has_a_unique_operation_id_and_v12_carries_egains_names(
         seen[operation_id] = where
     named = {(method, path): operation["operationId"] for path, method, operation in operations(spec)}
     assert {key: named[key] for key in EGAIN_CATALOG} == EGAIN_CATALOG
-    # The README's scheme: a name an earlier API (v12, then v3) already has takes the API as a suffix.
+    # The scheme of docs/explorer.md: a name an earlier API (v12, then v3) already has takes the API as a suffix.
     assert named[("patch", "/core/casemgr/v3/case")] == "editCaseV3"
     assert named[("get", "/core/casemgr/v3/case/attributes")] == "getCaseAttributesV3"
     assert named[("get", "/api/v4/logout")] == "logoutV4"

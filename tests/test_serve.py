@@ -5,10 +5,12 @@ restart. Runs the real CLI in a subprocess with CASEMGR_DATABASE_URL unset."""
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -109,6 +111,43 @@ def test_serve_without_a_database_url_uses_the_embedded_server_and_keeps_data(tm
         output = stop(server)
     # The restart found cases, loaded nothing, and its banner says so.
     assert "demo data not loaded" in output and "demo data loaded" not in output, output
+
+
+def test_serve_demo_shows_its_progress_on_a_terminal_and_prints_the_same_banner(tmp_path):
+    """The first start creates the embedded database and loads the demo: on
+    a terminal, stderr says so while it happens; stdout is what it always is."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEMGR_")}
+    env.update(CASEMGR_DATA_DIR=str(tmp_path), CASEMGR_PORT=str(port), CASEMGR_WORKERS="1", TERM="xterm")
+    controller, terminal = pty.openpty()
+    written = []
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # every process holding the terminal's other end has exited
+                return
+            if not chunk:
+                return
+            written.append(chunk)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    server = subprocess.Popen([sys.executable, "-m", "casemgr.cli", "serve", "--demo", "--no-worker"],
+                              env=env, stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health/ready", server)
+    finally:
+        output = stop(server)
+        reader.join(timeout=30)
+        os.close(controller)
+    shown = b"".join(written).decode()
+    assert "\r\x1b[Kcasemgr: creating the embedded Postgres database (first start)…" in shown, shown
+    assert "\r\x1b[Kcasemgr: loading the demo data…" in shown, shown
+    assert output.startswith(f"casemgr serving on http://127.0.0.1:{port}\n"), output
+    assert "demo data loaded" in output and "\x1b" not in output, output
 
 
 def test_serve_on_a_busy_port_says_so_and_never_claims_to_serve(db_url):

@@ -6,7 +6,7 @@
 - ``XmlPlugin``: a marshmallow schema's ``Meta.xml`` becomes the component's
   OpenAPI ``xml`` object (the root element of the eGain XML bodies).
 - ``error_responses``: one reusable response per status, described from the
-  one error table, so the spec lists the same causes as the README.
+  one error table, so the spec lists the same causes as docs/errors.md.
 - ``documentation_only``: applies a decorator that only documents (``doc``,
   ``alt_response``) without its call-through wrapper.
 """

@@ -3,7 +3,7 @@
 Domain errors name causes without HTTP; wire errors (below) are causes only an
 HTTP request can have (a query parameter, a media type, a body that does not
 parse). Each API renders the same table entry in its own body shape. The
-README's error-code table lists these rows; a test keeps the two in step.
+error-code table of docs/errors.md lists these rows; a test keeps the two in step.
 """
 
 from __future__ import annotations

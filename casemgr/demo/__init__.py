@@ -1,1 +1,74 @@
-"""The demo dataset (demo.yaml), loaded with ``casemgr load``."""
+"""The demo dataset (demo.yaml): loaded by ``casemgr serve --demo`` into a
+database without cases, and put back by ``casemgr demo reset``.
+
+**Which cases are the demo's.** A case is the demo's when the history entry
+that created it was written by a load (not through an API) and created it
+with the subject demo.yaml gives its id. A case created through an API, or
+by loading another file, is not the demo's, even under one of the demo's ids:
+a database of someone's own data is never mistaken for the demo.
+
+**What a reset does**, in one transaction: it locks and empties every table
+but the migration ledger and the server key (cases and their history, users,
+customers, configuration, sessions, tokens, webhook subscriptions and their
+deliveries, throttle records), restarts the id sequences, and loads
+demo.yaml. The database ends as a new one with the demo loaded, or, if
+anything fails, exactly as it was. Every session and token ends; a running
+server may stay up (its requests wait for the reset to commit). Unless
+forced, a reset refuses a database that holds a case that is not the
+demo's, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from casemgr.db.loader import load_data, read_document
+from casemgr.db.sql import query
+from casemgr.domain.history import LOAD
+
+# What a reset keeps: the migration ledger, and the key that tags issued
+# credentials (every process that shares the database reads it).
+KEPT_TABLES = ("schema_migration", "server_key")
+
+
+class OtherCases(Exception):
+    """The database holds cases that are not the demo's (their ids)."""
+
+    def __init__(self, case_ids: list[int]):
+        super().__init__(f"{len(case_ids)} case(s) that are not the demo's")
+        self.case_ids = case_ids
+
+
+def dataset() -> Path:
+    """The demo dataset's file."""
+    return Path(str(resources.files(__name__).joinpath("demo.yaml")))
+
+
+def reset(conninfo: str, *, force: bool = False) -> dict[str, int]:
+    """Empty the database and load the demo data, in one transaction; the
+    number of entries loaded per section. Raises ``OtherCases``, having
+    changed nothing, when the database holds a case that is not the demo's,
+    unless ``force``."""
+    data = read_document(dataset())
+    with psycopg.connect(conninfo, autocommit=True) as conn, conn.transaction():
+        tables = [row[0] for row in conn.execute(query("demo_reset_tables"), {"kept": list(KEPT_TABLES)})]
+        names = sql.SQL(", ").join(sql.Identifier(table) for table in tables)
+        # Locked before they are read: no case can be added between the check and the reset.
+        conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(names))
+        if not force:
+            others = _cases_not_the_demos(conn, data)
+            if others:
+                raise OtherCases(others)
+        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(names))
+        return load_data(conn, data)
+
+
+def _cases_not_the_demos(conn: psycopg.Connection, data: dict) -> list[int]:
+    demo = [{"id": case["id"], "subject": case.get("subject")} for case in data["cases"]]
+    rows = conn.execute(query("cases_not_the_demos"), {"demo": Jsonb(demo), "load_api": LOAD})
+    return [row[0] for row in rows]

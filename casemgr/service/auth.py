@@ -9,7 +9,7 @@ Thalamus touchpoint before any of them. A credential that does not open the
 API marks the transaction refused, so the case locks queued after it are not
 taken. The same queries answer ``check``, the standalone check of a request
 refused before its use case ran, so a dead credential is a 401 before any
-other fault (SPEC's precedence).
+other fault (401 comes first in the order of faults).
 
 ``SessionService`` issues sessions (logins) and ends them. Session ids carry
 the keyed tag of ``casemgr.service.credentials``; only their SHA-256 is
@@ -98,7 +98,8 @@ class Authenticator:
     def checked_first(self, credentials: Credentials) -> Iterator[None]:
         """A fault found before the use case's unit of work is answered only
         once the credentials were checked on their own: a dead credential is
-        a 401 whatever else is wrong with the request (SPEC's precedence)."""
+        a 401 whatever else is wrong with the request (401 comes first in the
+        order of faults)."""
         try:
             yield
         except Exception as fault:

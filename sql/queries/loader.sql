@@ -293,7 +293,8 @@ SELECT other FROM removed UNION SELECT other FROM added
 
 -- name: bump_last_modified
 -- Cases the load changed get a new lastModified, never equal to the previous
--- one (SPEC 2), so a client holding the old value gets a 409.
+-- one (every write moves it on by at least 1 ms), so a client holding the old
+-- value gets a 409.
 UPDATE support_case
 SET last_modified = greatest(date_trunc('milliseconds', clock_timestamp()),
                              last_modified + interval '1 millisecond')

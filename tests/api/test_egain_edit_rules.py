@@ -1,4 +1,4 @@
-"""Every rule and permission of the edit (SPEC section 2), through each eGain API.
+"""Every rule and permission of the edit, through each eGain API.
 
 Each refusal asserts the status, the error code, and that no case, relation,
 custom value, comment or history row changed.
@@ -187,7 +187,7 @@ def test_an_empty_custom_value_removes_it(egain):
     assert "customAttributes" not in egain.read_case(1013)
 
 
-# -- refusals, in the order of SPEC section 2 -------------------------------
+# -- refusals, in the order of faults (docs/errors.md) ----------------------
 
 def test_a_missing_case_is_refused(egain, unchanged):
     refused(egain.edit(999999, {"subject": "x"}, last_modified="2020-01-01T00:00:00.000Z"), 400, "400-9006")

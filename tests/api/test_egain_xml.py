@@ -1,4 +1,4 @@
-"""XML on the eGain APIs: the seed's example, round trips, hostile documents."""
+"""XML on the eGain APIs: eGain's documented example, round trips, hostile documents."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from casemgr.api.egain.docs import edit_xml_example
 from casemgr.api.egain.xml import parse_xml
 from casemgr.api.egain_v12.schemas import V12CaseEdit
 
-# The seed's Example 1 as the OpenAPI spec publishes it (v12 hrefs): testing
+# eGain's documented Example 1 as the OpenAPI spec publishes it (v12 hrefs): testing
 # the published example proves the spec's XML and JSON examples are twins.
 SEED_EXAMPLE_XML = edit_xml_example("/system/ws/v12/interaction/case/").encode()
 

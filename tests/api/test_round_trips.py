@@ -1,4 +1,4 @@
-"""What the README says of round trips, counted: every message the service
+"""What docs/design.md says of round trips, counted: every message the service
 sends to Postgres for one request (the pool's connections warmed first, so
 the prepared statements and the key are in place)."""
 

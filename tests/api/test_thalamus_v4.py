@@ -1,4 +1,4 @@
-"""Thalamus v4 update and read (seed 001): the 201 body, every seed error with
+"""Thalamus v4 update and read: the 201 body, every documented error with
 its exact body, comments, closing, If-Match, and the same case seen by v12."""
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ def v4(client):
 
 @pytest.fixture
 def created_status(db):
-    """The seed's example names a status "Created"; the test world gains it."""
+    """Thalamus's documented example names a status "Created"; the test
+    world gains it."""
     db.execute("INSERT INTO case_status (name, state) VALUES ('Created', 'open')")
 
 
 def body(**changes) -> dict:
-    """The seed's body with some elements changed; None leaves one out."""
+    """The documented example body with some elements changed; None leaves
+    one out."""
     merged = {**SEED_BODY, "status": "Open", **changes}
     return {key: value for key, value in merged.items() if value is not None}
 
@@ -118,7 +120,7 @@ def test_reading_a_case_answers_its_object_and_etag(v4):
     assert response.headers["ETag"].startswith('"1008-')
 
 
-# -- the seed's errors -----------------------------------------------------
+# -- the documented errors ------------------------------------------------
 
 SEED_ERRORS = {
     "category-code-missing": (

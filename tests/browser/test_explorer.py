@@ -1,5 +1,6 @@
 """The API explorer in a real browser: a user logs in through it, authorizes,
-and edits a case; the page needs nothing but the app itself."""
+and edits a case; the page needs nothing but the app itself. Its Authorize
+dialog lists the credentials by API, and its descriptions read as written."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
+
+from casemgr.openapi import spec_dict
+from tests.test_openapi import texts
 
 pytestmark = pytest.mark.slow
 
@@ -155,4 +159,111 @@ def test_the_explorer_shows_the_etag_placeholders_and_offers_only_credentials_on
                        "thalamusTouchpointQuery", "thalamusTokenQuery", "thalamusBasic"}
     # The Thalamus session cookie is HttpOnly: a box for it could never work.
     assert "thalamus_session" not in dialog.inner_text()
+    assert page.refused == []
+
+
+# The Authorize dialog, top to bottom: each API's label, then its boxes (the
+# OAuth 2 scheme has one per flow).
+AUTHORIZE_DIALOG = ["eGain v12", "egainSession",
+                    "eGain v3", "egainOAuth2", "egainOAuth2",
+                    "Thalamus v4", "thalamusTouchpoint", "thalamusToken", "thalamusBasic",
+                    "thalamusTouchpointQuery", "thalamusTokenQuery"]
+API_LABELS = {"eGain v12", "eGain v3", "Thalamus v4"}
+
+
+def open_authorize_dialog(page, opener: str = ".auth-wrapper .authorize"):
+    page.locator(opener).first.click()
+    dialog = page.locator(".modal-ux")
+    dialog.locator(".auth-container").first.wait_for()
+    return dialog
+
+
+def dialog_outline(dialog) -> list[str]:
+    """The labels and the boxes' scheme names, in the order shown."""
+    texts = dialog.locator("h3.casemgr-api-label, .auth-container h4").all_inner_texts()
+    return [" ".join(text.split()) if text.strip() in API_LABELS else text.split()[0] for text in texts]
+
+
+def test_the_authorize_dialog_lists_the_credentials_by_api_with_the_v12_session_first_and_focused(offline_page,
+                                                                                                     base_url):
+    page = offline_page
+    page.goto(f"{base_url}/explorer")
+    page.locator(LOGIN).wait_for()
+    dialog = open_authorize_dialog(page)
+
+    assert dialog_outline(dialog) == AUTHORIZE_DIALOG
+    # Every box says which API it is for, as the label above it does.
+    spec = spec_dict()
+    for container in dialog.locator(".auth-container").all():
+        name = container.locator("h4").inner_text().split()[0]
+        description = container.locator(".renderedMarkdown").first.inner_text()
+        label = spec["components"]["securitySchemes"][name]["description"].split(" — ")[0]
+        assert label in API_LABELS and description.startswith(f"{label} — "), (name, description)
+
+    # Opened at the top, the cursor in the v12 session's box: what one types goes there.
+    assert page.evaluate("() => document.querySelector('.modal-ux-content').scrollTop") == 0
+    session_box = dialog.locator(".auth-container", has=page.locator("h4", has_text="egainSession")).locator("input")
+    page.keyboard.type("typed-at-once")
+    assert session_box.input_value() == "typed-at-once"
+    content = dialog.locator(".modal-ux-content").bounding_box()
+    box = session_box.bounding_box()
+    assert content["y"] <= box["y"] and box["y"] + box["height"] <= content["y"] + content["height"]
+    dialog.locator(".close-modal").click()
+
+    # An operation's own lock: only its credentials, under their API's label.
+    dialog = open_authorize_dialog(page, f"{EDIT} .authorization__btn")
+    assert dialog_outline(dialog) == ["eGain v12", "egainSession"]
+    assert page.refused == []
+
+
+def as_shown(description: str) -> str:
+    """A description as Swagger UI should show it: a code span's text as
+    written, a list's items one after another, nothing else of it read as
+    Markdown (no emphasis, no HTML)."""
+    text = re.sub(r"(?m)^\s*- ", "", description)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    return " ".join(text.split())
+
+
+# What Swagger UI writes itself beside a parameter, from its schema.
+SWAGGER_UI_OWN = re.compile(r"^(Available values|Default value|Example) : ")
+
+
+def test_every_description_the_explorer_shows_reads_as_written(offline_page, base_url):
+    """Markdown must swallow nothing: every description of an operation, a
+    parameter, a response, a header and a tag, every operation expanded, and
+    every credential's in the Authorize dialog, is shown character for
+    character (`*/*` once lost its stars to emphasis)."""
+    page = offline_page
+    spec = spec_dict()
+    expected = {as_shown(text) for _, text in texts(spec)}
+
+    def every_operation_expanded(route):
+        answer = route.fetch()
+        page_html = answer.text().replace('"defaultModelsExpandDepth"', '"docExpansion": "full", '
+                                                                        '"defaultModelsExpandDepth"')
+        route.fulfill(response=answer, body=page_html)
+
+    page.route("**/explorer", every_operation_expanded)
+    page.goto(f"{base_url}/explorer")
+    operations = sum(1 for item in spec["paths"].values() for method in item if method != "parameters")
+    page.wait_for_function("n => document.querySelectorAll('.opblock.is-open .responses-wrapper').length === n",
+                           arg=operations)
+
+    v12 = page.locator("#operations-tag-egain_v12 small").inner_text()
+    assert "(Accept: */* gets JSON)" in v12, v12
+    language = page.locator(f"{LOGIN} tr", has_text="Accept-Language").first.inner_text()
+    assert "* is the service's default language" in language, language
+
+    shown = [" ".join(text.split()) for text in page.locator(".renderedMarkdown").all_inner_texts()]
+    ours = [text for text in shown if not SWAGGER_UI_OWN.match(text)]
+    assert len(ours) > 500, len(ours)
+    assert [text for text in ours if text not in expected] == []
+    for tag in spec["tags"]:
+        assert " ".join(page.locator(f"#operations-tag-{tag['name']} small").inner_text().split()) == \
+            as_shown(tag["description"])
+
+    dialog = open_authorize_dialog(page)
+    descriptions = [" ".join(text.split()) for text in dialog.locator(".renderedMarkdown").all_inner_texts()]
+    assert descriptions and [text for text in descriptions if text not in expected] == []
     assert page.refused == []

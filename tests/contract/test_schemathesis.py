@@ -1,5 +1,5 @@
 """Contract fuzzing: schemathesis reads the spec the running app serves,
-generates requests for every operation of the three APIs (the seeds'
+generates requests for every operation of the three APIs (the spec's
 examples, boundary and negative cases, then random ones) with a fixed seed,
 and checks each answer: no 5xx, a documented status, content type, body and
 headers, negative data refused, undeclared methods answered 405 with

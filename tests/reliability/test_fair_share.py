@@ -50,7 +50,7 @@ STRAIGHT_ON, WAITING = "straight on after a 429", "waiting as Retry-After says"
 # One customer's cases, most of them in a department frank does not see
 # (Legal), the others in his own (Service), every one with the same custom
 # value; and one of his cases with a long history. A search considers at most
-# 10,000 candidates (README: case search), so frank's share stays under that.
+# 10,000 candidates (docs/reading-and-searching.md: case search), so frank's share stays under that.
 BULK_CUSTOMER, BULK_VALUE = 3001, "bulk"
 SEEN_CASES, UNSEEN_CASES = 9_000, 21_000
 FIRST_BULK_CASE = 100_001

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 SLOW_HEADERS, SLOW_BODIES, SLOW_READERS = 64, 32, 32
 PROBES_EACH = 20
 PROBE_TIMEOUT = 2.0
-# The defaults of casemgr serve (README: configuration), plus a margin.
+# The defaults of casemgr serve (docs/configuration.md), plus a margin.
 HEADER_TIMEOUT, BODY_TIMEOUT = 10, 15
 WAIT_FOR_CLOSE = BODY_TIMEOUT + 8
 LARGEST_ASSET = "/explorer/assets/swagger-ui-bundle.js"

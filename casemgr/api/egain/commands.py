@@ -43,7 +43,7 @@ def _due_date(body: dict):
     if "dueDate" not in body:
         return UNSET
     if body["dueDate"].strip() == "":
-        return None  # "" removes the due date (SPEC rule 5)
+        return None  # "" removes the due date
     return wire.parse_datetime(body["dueDate"], "dueDate")
 
 

@@ -1,7 +1,7 @@
 """OpenAPI documentation both eGain APIs share: the error responses (JSON and
 XML, one per status, listing the codes of the error table), the optional
-request headers, and examples taken from the seeds (002, 003) and SPEC
-sections 3, 4 and 6."""
+request headers, and examples: eGain's documented edit examples and a read
+of its example case, 1013."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def accept_language(*, required: bool) -> dict:
                        "The ranges are tried by descending q (ties in the order sent); the first that finds "
                        f"one of the 15 locales ({', '.join(SUPPORTED_LANGUAGES)}) by RFC 4647 lookup wins. "
                        f"A bare language answers in its region ({bare}); a more specific range falls "
-                       "back by truncation (en-GB → en → en-US); * is the service's default language; "
+                       "back by truncation (en-GB → en → en-US); `*` is the service's default language; "
                        "q=0 refuses what it names. Entries that do not parse are skipped. "
                        + ("Required: missing, or no range finding a locale, is 406 (406-100)." if required
                           else "Absent: the service's default language. No range finding a locale: 406 "
@@ -150,10 +150,11 @@ CONTENT_LANGUAGE = {"Content-Language": {"description": "The language the answer
                                          "schema": {"type": "string"}}}
 
 
-# -- examples (seed 003 for v12, seed 002 for v3) -----------------------------
+# -- examples (eGain's documented ones, for v12 and v3) -------------------------
 
 def edit_examples(last_modified_of, href_prefix: str) -> dict:
-    """The seeds' two examples: every allowed element, and removing values.
+    """eGain's two documented edit examples: every allowed element, and
+    removing values.
     ``last_modified_of`` shapes the date as the API wants it."""
     return {
         "allElements": {
@@ -211,7 +212,7 @@ def edit_xml_example(href_prefix: str) -> str:
 
 
 def whole_case_example(href_prefix: str, last_modified) -> dict:
-    """SPEC section 3's read shape: a case with every attribute ($attribute=all)."""
+    """A read of eGain's example case with every attribute ($attribute=all)."""
     return {
         "id": "1013",
         "link": [{"rel": "self", "href": f"{href_prefix}1013"}],

@@ -1,4 +1,5 @@
-"""A case as eGain shows it (SPEC section 3), built from the one read model."""
+"""A case as eGain shows it (its summary, or more with ``$attribute``), built
+from the one read model."""
 
 from __future__ import annotations
 

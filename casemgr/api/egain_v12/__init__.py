@@ -1,1 +1,1 @@
-"""eGain Interaction API v12: sessions, case reads and the edit (seed 003)."""
+"""eGain Interaction API v12: sessions, case reads and the edit."""

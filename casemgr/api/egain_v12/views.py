@@ -43,14 +43,14 @@ blp = Blueprint(
     "egain_v12", __name__, url_prefix="/ws/v12",
     description="eGain Interaction API v12. Log in with POST /ws/v12/authentication/user/login, "
                 "then send the X-egain-session it answers with on every call. JSON or XML both ways; a "
-                "request without Accept gets XML, eGain's default (Accept: */* gets JSON). Also served "
+                "request without Accept gets XML, eGain's default (`Accept: */*` gets JSON). Also served "
                 "under the /system context root (/system/ws/v12/...).",
 )
 
 PUBLIC_ENDPOINTS = {"egain_v12.Login"}
 
 # eGain documents XML as the Interaction API's default format: a request
-# without Accept gets XML (``*/*`` gets JSON, see the README), refusals too.
+# without Accept gets XML (``*/*`` gets JSON, see docs/reading-and-searching.md), refusals too.
 DEFAULT_MEDIA_TYPE = wire.XML
 error_response = functools.partial(egain_error_response, default_media_type=DEFAULT_MEDIA_TYPE)
 
@@ -62,7 +62,8 @@ _CASE_EDIT = V12CaseEdit()
 SECURITY_SCHEMES = {
     "egainSession": {
         "type": "apiKey", "in": "header", "name": SESSION_HEADER,
-        "description": "The session id from the X-egain-session header of the v12 login's answer.",
+        "description": "eGain v12 — the session id from the X-egain-session header of the answer of the "
+                       "v12 login (POST /ws/v12/authentication/user/login).",
     },
 }
 SECURITY = [{"egainSession": []}]
@@ -85,7 +86,7 @@ _EDIT_STATUSES = (400, 401, 403, 409, 411, 412, 413)
 
 @blp.before_request
 def authenticate_and_negotiate():
-    """SPEC precedence: 401, then 406, then 415, before any body is read.
+    """The order of faults: 401, then 406, then 415, before any body is read.
     The session is checked by the use case, in its first message to the
     database; a fault found before it runs is answered once the session was
     checked on its own (``checked_first``)."""

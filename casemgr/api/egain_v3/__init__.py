@@ -1,1 +1,1 @@
-"""eGain Case Manager API v3: OAuth 2 bearer tokens and the edit (seed 002)."""
+"""eGain Case Manager API v3: OAuth 2 bearer tokens and the edit."""

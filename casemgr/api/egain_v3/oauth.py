@@ -41,8 +41,8 @@ TOKEN_URL = "/oauth2/token"
 SECURITY_SCHEMES = {
     "egainOAuth2": {
         "type": "oauth2",
-        "description": "Bearer tokens for eGain Case Manager v3, from POST /oauth2/token. The OAuth "
-                       "client of the demo data is crm / crm-secret.",
+        "description": "eGain v3 — bearer tokens for eGain Case Manager v3, from POST /oauth2/token. The "
+                       "OAuth client of the demo data is crm / crm-secret.",
         "flows": {
             "password": {"tokenUrl": TOKEN_URL, "scopes": {
                 USER_MANAGE_SCOPE: "Manage cases as the user (every permission of the user applies)."}},
@@ -247,7 +247,7 @@ def init_app(app: Flask) -> None:
     Authlib refuses a token request that did not come over https unless
     AUTHLIB_INSECURE_TRANSPORT is set, and the refusal escaped as a 500 for
     any Host but localhost. casemgr leaves TLS to whatever terminates it in
-    front of the service (README: Serving), as it does for the v12 login and
+    front of the service (docs/operations.md), as it does for the v12 login and
     Thalamus Basic: the token endpoint accepts the transport it is given too."""
     os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
     server = _TokenServer(app, query_client=_query_client, save_token=_save_token)

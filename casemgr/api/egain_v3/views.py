@@ -1,4 +1,4 @@
-"""eGain Case Manager API v3 endpoints (seed 002). Same edit, same rules as
+"""eGain Case Manager API v3 endpoints. Same edit, same rules as
 v12; what differs is the bearer token, the required Accept-Language, the
 plain-string lastModified and the href prefix."""
 

@@ -11,6 +11,13 @@ and explorer.js starts Swagger UI, so the page's Content-Security-Policy can
 refuse every inline script. Swagger UI keeps the credentials a user
 authorizes with in localStorage: any script injected into the page, or a
 page that frames it, could read or use them.
+
+The Authorize dialog lists the credentials grouped by API, each group under
+its label, in the order the app registers the security schemes (eGain v12's
+session first, its box focused): the label is what a scheme's description
+starts with, before " — " ("eGain v12 — the session id ..."), so the spec
+tells every reader the same. explorer.js does the ordering, the labels and
+the focus as a Swagger UI plugin.
 """
 
 from __future__ import annotations
@@ -18,13 +25,15 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from flask import Blueprint, Flask, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, send_from_directory, url_for
 
 EXPLORER_PATH = "explorer"
 # Relative to the page (/explorer), so the files follow the app wherever it is mounted.
 ASSETS_URL = f"{EXPLORER_PATH}/assets/"
 STATIC_DIR = Path(__file__).parent / "static"
 FILES_MAX_AGE = 3600
+# A security scheme's description starts with its API's label and this.
+LABEL_SEPARATOR = " — "
 
 # flask-smorest's settings: the spec at /openapi.json.
 SETTINGS = {
@@ -73,16 +82,41 @@ def root():
     return redirect(url_for("explorer.page"))
 
 
+def authorize_groups(schemes: dict[str, dict]) -> list[dict]:
+    """The Authorize dialog's groups, in the order of ``schemes`` (as the app
+    registers them): each API's label, from its schemes' descriptions, and
+    the names of its schemes. A scheme whose description names no API comes
+    under an empty label (no heading)."""
+    groups: dict[str, list[str]] = {}
+    for name, scheme in schemes.items():
+        label, separator, _ = scheme.get("description", "").partition(LABEL_SEPARATOR)
+        groups.setdefault(label.strip() if separator else "", []).append(name)
+    return [{"label": label, "schemes": names} for label, names in groups.items()]
+
+
+def _security_schemes() -> dict[str, dict]:
+    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    return spec.components.security_schemes
+
+
 @blp.get(f"/{EXPLORER_PATH}")
 def page():
-    config = {"url": url_for("api-docs.openapi_json"), "dom_id": "#swagger-ui-container", **SWAGGER_UI_CONFIG}
-    html = render_template("explorer.html", assets=ASSETS_URL, script=f"{EXPLORER_PATH}/explorer.js", config=config)
+    config = {"url": url_for("api-docs.openapi_json"), "dom_id": "#swagger-ui-container", **SWAGGER_UI_CONFIG,
+              # explorer.js's own, taken out before Swagger UI sees the rest.
+              "casemgr": {"authorizeGroups": authorize_groups(_security_schemes())}}
+    html = render_template("explorer.html", assets=ASSETS_URL, script=f"{EXPLORER_PATH}/explorer.js",
+                           style=f"{EXPLORER_PATH}/explorer.css", config=config)
     return html, PAGE_HEADERS
 
 
 @blp.get(f"/{EXPLORER_PATH}/explorer.js")
 def script():
     return send_from_directory(STATIC_DIR, "explorer.js", max_age=FILES_MAX_AGE)
+
+
+@blp.get(f"/{EXPLORER_PATH}/explorer.css")
+def style():
+    return send_from_directory(STATIC_DIR, "explorer.css", max_age=FILES_MAX_AGE)
 
 
 @blp.get(f"/{EXPLORER_PATH}/assets/<path:filename>")

@@ -1,5 +1,5 @@
 """OpenAPI documentation of Thalamus v4: the touchpoint and principal
-security schemes, and the flat error map of each status (seed 001)."""
+security schemes, and the flat error map of each status."""
 
 from __future__ import annotations
 
@@ -14,18 +14,22 @@ from casemgr.api.wire import JSON
 
 ERROR_PREFIX = "ThalamusError"
 
+# In the order the explorer's Authorize dialog lists them; each description
+# starts with the API, the dialog's label of the group.
 SECURITY_SCHEMES = {
     "thalamusTouchpoint": {"type": "apiKey", "in": "header", "name": TOUCHPOINT_HEADER,
-                           "description": "The touchpoint code (demo data: web)."},
+                           "description": "Thalamus v4 — the touchpoint code (demo data: web)."},
     "thalamusToken": {"type": "apiKey", "in": "header", "name": TOKEN_HEADER,
-                      "description": "The touchpoint's token (demo data: web-token)."},
-    "thalamusTouchpointQuery": {"type": "apiKey", "in": "query", "name": "touchpoint",
-                                "description": "The touchpoint code, as a query parameter instead of the header."},
-    "thalamusTokenQuery": {"type": "apiKey", "in": "query", "name": "token",
-                           "description": "The touchpoint's token, as a query parameter instead of the header."},
+                      "description": "Thalamus v4 — the touchpoint's token (demo data: web-token)."},
     "thalamusBasic": {"type": "http", "scheme": "basic",
-                      "description": "An operator (login or email) or a party (email) and the password, "
-                                     "on each request."},
+                      "description": "Thalamus v4 — an operator (login or email) or a party (email) and the "
+                                     "password, on each request."},
+    "thalamusTouchpointQuery": {"type": "apiKey", "in": "query", "name": "touchpoint",
+                                "description": "Thalamus v4 — the touchpoint code, as a query parameter instead "
+                                               "of the header."},
+    "thalamusTokenQuery": {"type": "apiKey", "in": "query", "name": "token",
+                           "description": "Thalamus v4 — the touchpoint's token, as a query parameter instead of "
+                                          "the header."},
 }
 # The session cookie of POST /api/v4/signin is no security scheme here: it is
 # HttpOnly, so the explorer's Authorize dialog could never fill it in (the

@@ -39,7 +39,7 @@ TOUCHPOINT_ONLY = {"thalamus_v4.Signin", "thalamus_v4.Logout", "thalamus_v4.Case
 QUERY_PARAMETERS = ("touchpoint", "token")
 # Calls that take eGain's paging besides.
 PAGED = {"thalamus_v4.CaseHistoryRead": PAGING_PARAMETERS}
-# Seed 001's example body and answer, on the test world's category and type.
+# Thalamus's documented example body and answer, on the test world's category and type.
 _CASE_BODY = {"required": True, "content": {wire.JSON: {"schema": ThalamusCaseBody, "example": {
     "categoryCode": "Case6534", "typeCode": "Casetype6534", "status": "In Progress", "resolution": "Resolved",
     "comments": [{"description": "Called the customer back"}],
@@ -72,7 +72,7 @@ def document_call(*statuses, security=docs.PRINCIPAL_SECURITY, **doc):
 
 @blp.before_request
 def authenticate():
-    """SPEC precedence: the 401s (touchpoint, then principal) before the
+    """The order of faults: the 401s (touchpoint, then principal) before the
     request is read. The use case checks the credentials in its first
     message to the database; a fault found before it runs is answered once
     they were checked on their own (``checked_first``)."""

@@ -46,7 +46,7 @@ def _case_row(v: _Validator, path: str, entry: dict) -> dict:
     return {
         "id": entry["id"], "department": entry["department"], "owner": entry["owner"],
         "customer_id": entry["customer"], "status": status or v.initial_status, "severity": entry["severity"],
-        # "" removes a text (SPEC 2, rule 6): stored as NULL.
+        # "" removes a text, as in an edit: stored as NULL.
         "subject": entry["subject"] or None, "description": entry["description"] or None,
         "solution": entry["solution"] or None, "due_date": entry["dueDate"],
         "category": entry["category"], "type": entry["type"], "resolution": entry["resolution"],
