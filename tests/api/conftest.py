@@ -24,7 +24,8 @@ def app_with(db_url):
     made = []
 
     def make(**settings):
-        app = create_app(Settings(database_url=db_url, pool_size=4, password_hash_profile="cheapest", **settings))
+        app = create_app(Settings(**{"database_url": db_url, "pool_size": 4, "password_hash_profile": "cheapest",
+                                     **settings}))
         made.append(app)
         return app.test_client()
     yield make

@@ -13,23 +13,6 @@ from tests.api.clients import EgainV3Client, EgainV12Client
 from tests.api.thalamus_v4_client import ThalamusV4Client
 
 
-@pytest.fixture
-def app_with(db_url):
-    """An app on this test's database with timeouts of the test's own."""
-    from casemgr import create_app
-    from casemgr.config import Settings
-
-    made = []
-
-    def make(**settings):
-        app = create_app(Settings(database_url=db_url, pool_size=2, password_hash_profile="cheapest", **settings))
-        made.append(app)
-        return app.test_client()
-    yield make
-    for app in made:
-        app.extensions["casemgr.database"].close()
-
-
 def readers(client) -> dict:
     """A read of case 1013 through each API, with credentials got beforehand."""
     v12, v3, v4 = EgainV12Client(client), EgainV3Client(client), ThalamusV4Client(client)
