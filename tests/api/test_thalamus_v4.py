@@ -247,3 +247,20 @@ def test_a_body_that_is_not_json_is_refused(v4, unchanged):
 def test_an_unknown_v4_path_answers_in_the_v4_error_shape(v4):
     assert errors_of(v4.client.get("/api/v4/nothing-here", headers=v4.headers("frank")), 404)["errors"]["path"] \
         == "NotFound"
+
+
+def test_null_status_and_resolution_are_not_given_as_the_thalamus_sdk_sends_them(v4):
+    """Thalamus's PHP SDK sends "status": null and "resolution": null when its
+    caller gives none: the case keeps both (a new case starts in the initial
+    status), as if they were absent."""
+    before = v4.read_case(1013)
+    sdk = {"categoryCode": "Case6534", "typeCode": "Casetype6534", "status": None, "resolution": None,
+           "comments": [{"description": "Sent through the SDK"}]}
+    updated = v4.update(1013, sdk)
+    assert updated.status_code == 201, updated.get_data(as_text=True)
+    case = updated.get_json()["case"]
+    assert (case["status"], case["resolution"]) == (before["status"], before["resolution"])
+    assert case["commentCount"] == before["commentCount"] + 1
+    created = v4.create({**sdk, "caseData": before["caseData"]})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["case"]["status"] == "Open"

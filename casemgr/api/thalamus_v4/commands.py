@@ -29,11 +29,16 @@ def _case_fields(body: dict) -> dict:
     return {
         "category_code": body.get("categoryCode") or "",
         "type_code": body.get("typeCode") or "",
-        "status_name": body.get("status", UNSET),
-        "resolution_name": body.get("resolution", UNSET),
+        # null is "not given": Thalamus's SDK sends it for both when its caller gives none.
+        "status_name": _given(body.get("status")),
+        "resolution_name": _given(body.get("resolution")),
         "comments": tuple(comment["description"] for comment in body.get("comments", ())),
         "case_data": body.get("caseData", UNSET),
     }
+
+
+def _given(value):
+    return UNSET if value is None else value
 
 
 def _etag(if_match: str | None) -> str | None:

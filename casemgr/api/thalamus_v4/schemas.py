@@ -30,8 +30,12 @@ class ThalamusCaseBody(Schema):
     # with CodeRequired, not with a shape error.
     categoryCode = fields.String(allow_none=True, metadata={"description": "Mandatory.", "example": "Case6534"})
     typeCode = fields.String(allow_none=True, metadata={"description": "Mandatory.", "example": "Casetype6534"})
-    status = fields.String(metadata={"description": "A configured status name.", "example": "In Progress"})
-    resolution = fields.String(metadata={"description": "A configured resolution name.", "example": "Resolved"})
+    # null is "not given", as Thalamus's own PHP SDK sends both when its caller gives none.
+    status = fields.String(allow_none=True, metadata={
+        "description": "A configured status name; null or absent: the status stays (a new case starts in the "
+                       "initial status).", "example": "In Progress"})
+    resolution = fields.String(allow_none=True, metadata={
+        "description": "A configured resolution name; null or absent: the resolution stays.", "example": "Resolved"})
     comments = fields.List(fields.Nested(ThalamusNewComment), metadata={
         "description": f"Comments to append: at most {MAX_COMMENTS_PER_REQUEST} in one request "
                        f"(else 400 comments: LimitExceeded), each of 1 to {MAX_TEXT_LENGTH} characters.",
