@@ -90,6 +90,8 @@ class Writer:
         """Also links or unlinks another of the cases: an edit that locks two
         cases, and so may take its transaction id before it waits for one."""
         read = self.server.request("GET", f"/ws/v12/interaction/case/{case_id}", headers=self.v12)
+        if read.status != 200:
+            return read  # a 503 (say, Basic's password checks busy at the start): read again
         version = read.json()["case"][0]["lastModified"]["date"]
         relation = {("unlink" if other % 2 else "link"): [{"rel": "case", "href": f"/ws/v12/interaction/case/{other}"}]}
         body = {"id": str(case_id), "lastModified": {"date": version}, "subject": text, "relatedCases": relation}
@@ -97,11 +99,15 @@ class Writer:
 
     def _edit_v3(self, case_id, text, _other):
         read = self.server.request("GET", f"/core/casemgr/v3/case/{case_id}", headers=self.v3)
+        if read.status != 200:
+            return read
         body = {"id": str(case_id), "lastModified": read.json()["case"][0]["lastModified"], "description": text}
         return self.server.request("PATCH", "/core/casemgr/v3/case", json.dumps(body).encode(), self.v3)
 
     def _edit_v4(self, case_id, text, _other):
         read = self.server.request("GET", f"/api/v4/cases/{case_id}", headers=self.v4)
+        if read.status != 200:
+            return read
         body = {"categoryCode": "Reclamo", "typeCode": "Telefonico", "comments": [{"description": text}]}
         return self.server.request("PUT", f"/api/v4/cases/{case_id}", json.dumps(body).encode(),
                                    {**self.v4, "If-Match": read.headers["ETag"]})
