@@ -80,7 +80,7 @@ def test_the_readme_is_a_five_minute_read_that_lists_every_page_of_the_site():
 
 
 def test_the_readme_says_how_long_the_tests_take_and_how_to_run_a_quick_part():
-    assert "11 to 21 minutes" in README
+    assert "10 to 21 minutes" in README
     assert ".venv/bin/pytest -m 'not slow'" in README
     pytest_options = (ROOT / "pyproject.toml").read_text("utf-8")
     assert re.search(r'^addopts = ".*--durations=15.*"$', pytest_options, re.MULTILINE)
