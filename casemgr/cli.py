@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args, settings)
     except Exception as exc:  # noqa: BLE001 - the CLI's one place to turn errors into a message
-        from casemgr.db.loader import LoadError
+        from casemgr.service.loading import LoadError
 
         if isinstance(exc, LoadError):
             print(f"casemgr: load refused, nothing was written:\n{exc}", file=sys.stderr)

@@ -12,8 +12,9 @@ import pytest
 import yaml
 from psycopg import sql
 
-from casemgr.db.loader import LoadError, load_data, load_file
+from casemgr.db.loader import load_data, load_file
 from casemgr.service.credentials import hash_secret
+from casemgr.service.loading import LoadError
 from casemgr.service.passwords import PasswordHashing
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -27,9 +27,10 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from casemgr.db.loader import load_data, read_document
+from casemgr.db.loader import load_data
 from casemgr.db.sql import query
 from casemgr.domain.history import LOAD
+from casemgr.service.loading import read_document
 
 # What a reset keeps: the migration ledger, and the key that tags issued
 # credentials (every process that shares the database reads it).

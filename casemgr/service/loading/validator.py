@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from casemgr.db.loader.catalog import _Catalog
-from casemgr.db.loader.checkers import Checker, _describe, _Invalid
-from casemgr.db.loader.errors import Problem
-from casemgr.db.loader.plan import _Plan
-from casemgr.db.loader.shapes import _Shape
+from casemgr.service.loading.catalog import Catalog
+from casemgr.service.loading.checkers import Checker, Invalid, describe
+from casemgr.service.loading.errors import Problem
+from casemgr.service.loading.plan import Plan
+from casemgr.service.loading.shapes import Shape
 
 
-class _Validator:
+class Validator:
     """Collects problems while walking the document, and what is known to
     exist once the file is applied (the database's rows plus the file's)."""
 
-    def __init__(self, catalog: _Catalog):
+    def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self.problems: list[Problem] = []
-        self.plan = _Plan()
+        self.plan = Plan()
         self._defined: dict[tuple[str, Any], str] = {}
         self.departments = set(catalog.departments)
         self.logins = set(catalog.users)
@@ -35,24 +35,24 @@ class _Validator:
     def add(self, path: str, message: str) -> None:
         self.problems.append((path, message))
 
-    def entries(self, path: str, items: Any, shape: _Shape) -> Iterator[tuple[str, dict]]:
+    def entries(self, path: str, items: Any, shape: Shape) -> Iterator[tuple[str, dict]]:
         """The usable entries of a list, each with its path; an entry that is
         not a mapping or lacks a required key is reported and skipped."""
         if items is None:
             return
         if not isinstance(items, list):
-            self.add(path, f"expected a list, got {_describe(items)}")
+            self.add(path, f"expected a list, got {describe(items)}")
             return
         for index, item in enumerate(items):
             entry = self.entry(f"{path}[{index}]", item, shape)
             if entry is not None:
                 yield f"{path}[{index}]", entry
 
-    def entry(self, path: str, item: Any, shape: _Shape) -> dict | None:
+    def entry(self, path: str, item: Any, shape: Shape) -> dict | None:
         """The entry's values by key (None for an absent optional key), or None
         when it is unusable. Unknown keys are refused, never ignored."""
         if not isinstance(item, dict):
-            self.add(path, f"expected a mapping, got {_describe(item)}")
+            self.add(path, f"expected a mapping, got {describe(item)}")
             return None
         values: dict[str, Any] = dict.fromkeys(shape.keys())
         usable = True
@@ -63,7 +63,7 @@ class _Validator:
             elif value is not None:
                 try:
                     values[key] = checker(value)
-                except _Invalid as exc:
+                except Invalid as exc:
                     self.add(f"{path}.{key}", str(exc))
                     usable = usable and key not in shape.required
         for key in shape.required:
@@ -77,7 +77,7 @@ class _Validator:
         for index, value in enumerate(items or ()):
             try:
                 yield f"{path}[{index}]", checker(value)
-            except _Invalid as exc:
+            except Invalid as exc:
                 self.add(f"{path}[{index}]", str(exc))
 
     def first_definition(self, kind: str, key: Any, path: str) -> bool:
@@ -95,5 +95,6 @@ class _Validator:
         return False
 
 
-def _distinct(items: Iterator[tuple[str, Any]]) -> list:
+def distinct(items: Iterator[tuple[str, Any]]) -> list:
+    """The values of ``items`` (as ``Validator.items`` yields them), each once, in order."""
     return list(dict.fromkeys(value for _, value in items))

@@ -7,7 +7,7 @@ from typing import Any
 
 
 @dataclass
-class _PlannedCase:
+class PlannedCase:
     path: str
     id: int
     row: dict
@@ -18,7 +18,7 @@ class _PlannedCase:
 
 
 @dataclass
-class _Plan:
+class Plan:
     departments: list[dict] = field(default_factory=list)
     users: list[dict] = field(default_factory=list)
     customers: list[dict] = field(default_factory=list)
@@ -30,7 +30,7 @@ class _Plan:
     case_types: list[dict] = field(default_factory=list)
     touchpoints: list[dict] = field(default_factory=list)
     oauth_clients: list[dict] = field(default_factory=list)
-    cases: list[_PlannedCase] = field(default_factory=list)
+    cases: list[PlannedCase] = field(default_factory=list)
 
     def largest_ids(self) -> dict[str, int | None]:
         """The largest explicit id per identity table."""

@@ -6,29 +6,29 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from casemgr.db.loader.checkers import _describe, _id
-from casemgr.db.loader.plan import _PlannedCase
-from casemgr.db.loader.shapes import _CASE
-from casemgr.db.loader.validator import _Validator
 from casemgr.domain.edit import custom_attribute_value
 from casemgr.domain.errors import DomainError, InvalidValue
 from casemgr.domain.model import MAX_RELATED_CASES
 from casemgr.domain.values import field_value_from_json
+from casemgr.service.loading.checkers import describe, valid_id
+from casemgr.service.loading.plan import PlannedCase
+from casemgr.service.loading.shapes import CASE
+from casemgr.service.loading.validator import Validator
 
 
-def _check_cases(v: _Validator, items: Any) -> None:
-    entries = [(p, e) for p, e in v.entries("cases", items, _CASE) if v.first_definition("case", e["id"], f"{p}.id")]
+def check_cases(v: Validator, items: Any) -> None:
+    entries = [(p, e) for p, e in v.entries("cases", items, CASE) if v.first_definition("case", e["id"], f"{p}.id")]
     v.case_ids.update(e["id"] for _, e in entries)
     for path, entry in entries:  # related cases may be defined further down
         attributes, case_data = _case_values(v, path, entry)
-        v.plan.cases.append(_PlannedCase(
+        v.plan.cases.append(PlannedCase(
             path=path, id=entry["id"], row=_case_row(v, path, entry), attributes=attributes,
             case_data=case_data, listed=_listed_relations(v, path, entry),
         ))
     _relate_both_ends(v)
 
 
-def _case_row(v: _Validator, path: str, entry: dict) -> dict:
+def _case_row(v: Validator, path: str, entry: dict) -> dict:
     """The case's columns by name, each reference checked."""
     v.exists(f"{path}.department", "department", entry["department"], v.departments)
     if entry["owner"] is not None:
@@ -53,7 +53,7 @@ def _case_row(v: _Validator, path: str, entry: dict) -> dict:
     }
 
 
-def _check_classification(v: _Validator, path: str, entry: dict) -> None:
+def _check_classification(v: Validator, path: str, entry: dict) -> None:
     """Category and type go together, the type belongs to the category, and a
     system category holds no case."""
     category, case_type = entry["category"], entry["type"]
@@ -69,7 +69,7 @@ def _check_classification(v: _Validator, path: str, entry: dict) -> None:
             v.add(f"{path}.type", f"type {case_type!r} does not exist in category {category!r}")
 
 
-def _case_values(v: _Validator, path: str, entry: dict) -> tuple[dict[str, Any], dict[str, Any]]:
+def _case_values(v: Validator, path: str, entry: dict) -> tuple[dict[str, Any], dict[str, Any]]:
     """The typed custom attribute values and case data of a case."""
     attributes = {}
     for name, raw in (entry["customAttributes"] or {}).items():
@@ -82,7 +82,7 @@ def _case_values(v: _Validator, path: str, entry: dict) -> tuple[dict[str, Any],
     return attributes, case_data
 
 
-def _custom_attribute_value(v: _Validator, path: str, name: Any, raw: Any) -> Any:
+def _custom_attribute_value(v: Validator, path: str, name: Any, raw: Any) -> Any:
     """An eGain custom attribute: a configured name, and a string value held to
     the same rules as an edit (enumeration, characters, type). "" is no value."""
     definition = v.custom_attributes.get(name)
@@ -90,7 +90,7 @@ def _custom_attribute_value(v: _Validator, path: str, name: Any, raw: Any) -> An
         v.add(path, f"custom attribute {name!r} does not exist")
         return None
     if not isinstance(raw, str):
-        v.add(path, f"expected a string (quote it), got {_describe(raw)}")
+        v.add(path, f"expected a string (quote it), got {describe(raw)}")
         return None
     if raw == "":
         return None
@@ -101,7 +101,7 @@ def _custom_attribute_value(v: _Validator, path: str, name: Any, raw: Any) -> An
         return None
 
 
-def _case_data(v: _Validator, path: str, entry: dict) -> dict[str, Any]:
+def _case_data(v: Validator, path: str, entry: dict) -> dict[str, Any]:
     """Thalamus case data: every field of the case's type, each of its type."""
     fields = v.case_fields.get((entry["category"], entry["type"]))
     if fields is None:
@@ -125,9 +125,9 @@ def _case_data(v: _Validator, path: str, entry: dict) -> dict[str, Any]:
     return data
 
 
-def _listed_relations(v: _Validator, path: str, entry: dict) -> set[int]:
+def _listed_relations(v: Validator, path: str, entry: dict) -> set[int]:
     listed = set()
-    for item_path, other in v.items(f"{path}.relatedCases", entry["relatedCases"], _id):
+    for item_path, other in v.items(f"{path}.relatedCases", entry["relatedCases"], valid_id):
         if other == entry["id"]:
             v.add(item_path, "a case cannot be related to itself")
         elif v.exists(item_path, "case", other, v.case_ids):
@@ -135,7 +135,7 @@ def _listed_relations(v: _Validator, path: str, entry: dict) -> set[int]:
     return listed
 
 
-def _relate_both_ends(v: _Validator) -> None:
+def _relate_both_ends(v: Validator) -> None:
     """The relation is symmetric: a case of the file is related to the cases it
     lists and to the file's cases that list it, and to nothing else. Both ends
     of every relation stay within the limit of 75."""

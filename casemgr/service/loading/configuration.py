@@ -5,26 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from casemgr.db.loader.checkers import _describe, _name
-from casemgr.db.loader.shapes import (
-    _CATEGORY, _CUSTOM_ATTRIBUTE, _FIELD, _OAUTH_CLIENT, _STATUS, _TOUCHPOINT, _TYPE, DEFAULT_OAUTH_SCOPES,
-)
-from casemgr.db.loader.validator import _distinct, _Validator
 from casemgr.domain.errors import InvalidValue
 from casemgr.domain.model import FieldDefinition
 from casemgr.domain.values import parse_field_value
 from casemgr.service.credentials import hash_secret
+from casemgr.service.loading.checkers import describe, valid_name
+from casemgr.service.loading.shapes import (
+    CASE_FIELD, CASE_TYPE, CATEGORY, CUSTOM_ATTRIBUTE, DEFAULT_OAUTH_SCOPES, OAUTH_CLIENT, STATUS, TOUCHPOINT,
+)
+from casemgr.service.loading.validator import Validator, distinct
 
 
-def _check_custom_attributes(v: _Validator, items: Any) -> None:
-    for position, (path, entry) in enumerate(v.entries("customAttributes", items, _CUSTOM_ATTRIBUTE)):
+def check_custom_attributes(v: Validator, items: Any) -> None:
+    for position, (path, entry) in enumerate(v.entries("customAttributes", items, CUSTOM_ATTRIBUTE)):
         name, data_type = entry["name"], entry["type"]
         if not v.first_definition("custom attribute", name, f"{path}.name"):
             continue
         definition = FieldDefinition(0, name, data_type)
         values = None
         if entry["values"] is not None:
-            values = [value for value_path, value in v.items(f"{path}.values", entry["values"], _name)
+            values = [value for value_path, value in v.items(f"{path}.values", entry["values"], valid_name)
                       if _parses(v, value_path, definition, value)]
             values = list(dict.fromkeys(values))
         v.custom_attributes[name] = FieldDefinition(0, name, data_type, tuple(values) if values is not None else None)
@@ -32,7 +32,7 @@ def _check_custom_attributes(v: _Validator, items: Any) -> None:
                                          "allowed_values": values, "position": position})
 
 
-def _parses(v: _Validator, path: str, definition: FieldDefinition, raw: str) -> bool:
+def _parses(v: Validator, path: str, definition: FieldDefinition, raw: str) -> bool:
     try:
         parse_field_value(definition, raw)
     except InvalidValue as exc:
@@ -41,8 +41,8 @@ def _parses(v: _Validator, path: str, definition: FieldDefinition, raw: str) -> 
     return True
 
 
-def _check_statuses(v: _Validator, items: Any) -> None:
-    for path, entry in v.entries("statuses", items, _STATUS):
+def check_statuses(v: Validator, items: Any) -> None:
+    for path, entry in v.entries("statuses", items, STATUS):
         name = entry["name"]
         if not v.first_definition("status", name, f"{path}.name"):
             continue
@@ -57,32 +57,32 @@ def _check_statuses(v: _Validator, items: Any) -> None:
         v.plan.statuses.append({"path": path, "name": name, "state": entry["state"], "initial": initial})
 
 
-def _check_resolutions(v: _Validator, items: Any) -> None:
+def check_resolutions(v: Validator, items: Any) -> None:
     if items is not None and not isinstance(items, list):
-        v.add("resolutions", f"expected a list of names, got {_describe(items)}")
+        v.add("resolutions", f"expected a list of names, got {describe(items)}")
         return
-    for path, name in v.items("resolutions", items, _name):
+    for path, name in v.items("resolutions", items, valid_name):
         if v.first_definition("resolution", name, path):
             v.resolutions.add(name)
             v.plan.resolutions.append({"path": path, "name": name})
 
 
-def _check_categories(v: _Validator, items: Any) -> None:
-    for path, entry in v.entries("categories", items, _CATEGORY):
+def check_categories(v: Validator, items: Any) -> None:
+    for path, entry in v.entries("categories", items, CATEGORY):
         code = entry["code"]
         if not v.first_definition("category", code, f"{path}.code"):
             continue
         v.categories[code] = bool(entry["system"])
         v.plan.categories.append({"path": path, "code": code, "name": entry["name"], "system": bool(entry["system"])})
-        for type_path, case_type in v.entries(f"{path}.types", entry["types"], _TYPE):
+        for type_path, case_type in v.entries(f"{path}.types", entry["types"], CASE_TYPE):
             if v.first_definition(f"type of category {code!r}", case_type["code"], f"{type_path}.code"):
                 _check_case_type(v, type_path, code, case_type)
 
 
-def _check_case_type(v: _Validator, path: str, category: str, entry: dict) -> None:
+def _check_case_type(v: Validator, path: str, category: str, entry: dict) -> None:
     fields = v.case_fields.setdefault((category, entry["code"]), {})
     names, data_types = [], []
-    for field_path, field_entry in v.entries(f"{path}.fields", entry["fields"], _FIELD):
+    for field_path, field_entry in v.entries(f"{path}.fields", entry["fields"], CASE_FIELD):
         name = field_entry["name"]
         if v.first_definition(f"field of type {entry['code']!r}", (category, entry["code"], name), field_path):
             fields[name] = FieldDefinition(0, name, field_entry["type"])
@@ -92,20 +92,20 @@ def _check_case_type(v: _Validator, path: str, category: str, entry: dict) -> No
                               "names": names, "data_types": data_types})
 
 
-def _check_touchpoints(v: _Validator, items: Any) -> None:
-    for path, entry in v.entries("touchpoints", items, _TOUCHPOINT):
+def check_touchpoints(v: Validator, items: Any) -> None:
+    for path, entry in v.entries("touchpoints", items, TOUCHPOINT):
         if v.first_definition("touchpoint", entry["code"], f"{path}.code"):
             v.plan.touchpoints.append({"path": path, "code": entry["code"], "token_hash": hash_secret(entry["token"])})
 
 
-def _check_oauth_clients(v: _Validator, items: Any) -> None:
-    for path, entry in v.entries("oauthClients", items, _OAUTH_CLIENT):
+def check_oauth_clients(v: Validator, items: Any) -> None:
+    for path, entry in v.entries("oauthClients", items, OAUTH_CLIENT):
         client_id = entry["clientId"]
         if not v.first_definition("OAuth client", client_id, f"{path}.clientId"):
             continue
         scopes = DEFAULT_OAUTH_SCOPES
         if entry["scopes"] is not None:
-            scopes = _distinct(v.items(f"{path}.scopes", entry["scopes"], _name))
+            scopes = distinct(v.items(f"{path}.scopes", entry["scopes"], valid_name))
         v.plan.oauth_clients.append({
             "path": path, "client_id": client_id, "secret": entry["secret"], "scopes": list(scopes),
             "existing_hash": v.catalog.oauth_secret_hashes.get(client_id),

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from casemgr.db.loader.checkers import _name
-from casemgr.db.loader.shapes import _ACTION, _CUSTOMER, _DEPARTMENT, _PERMISSION, _SHARE, _USER
-from casemgr.db.loader.validator import _distinct, _Validator
+from casemgr.service.loading.checkers import valid_name
+from casemgr.service.loading.shapes import CUSTOMER, DEPARTMENT, PERMISSION, SHARE, USER, valid_action
+from casemgr.service.loading.validator import Validator, distinct
 
 
-def _check_departments(v: _Validator, items: Any) -> None:
-    entries = [(p, e) for p, e in v.entries("departments", items, _DEPARTMENT)
+def check_departments(v: Validator, items: Any) -> None:
+    entries = [(p, e) for p, e in v.entries("departments", items, DEPARTMENT)
                if v.first_definition("department", e["name"], p)]
     v.departments.update(e["name"] for _, e in entries)
     for path, entry in entries:  # shares may name departments defined further down
         names, flags = [], []
-        for share_path, share in v.entries(f"{path}.sharedWith", entry["sharedWith"], _SHARE):
+        for share_path, share in v.entries(f"{path}.sharedWith", entry["sharedWith"], SHARE):
             other = share["department"]
             if other == entry["name"]:
                 v.add(f"{share_path}.department", "a department cannot share with itself")
@@ -26,8 +26,8 @@ def _check_departments(v: _Validator, items: Any) -> None:
                                    "activity_sharing": flags})
 
 
-def _check_users(v: _Validator, items: Any) -> None:
-    entries = [(p, e) for p, e in v.entries("users", items, _USER) if v.first_definition("user", e["login"], p)]
+def check_users(v: Validator, items: Any) -> None:
+    entries = [(p, e) for p, e in v.entries("users", items, USER) if v.first_definition("user", e["login"], p)]
     v.logins.update(e["login"] for _, e in entries)
     file_logins = {e["login"] for _, e in entries}
     # An e-mail is taken by a stored user the file does not describe, or by an earlier entry.
@@ -35,7 +35,7 @@ def _check_users(v: _Validator, items: Any) -> None:
     for path, entry in entries:
         _check_user_identity(v, path, entry, emails)
         v.exists(f"{path}.homeDepartment", "department", entry["homeDepartment"], v.departments)
-        foreign = [name for p, name in v.items(f"{path}.foreignDepartments", entry["foreignDepartments"], _name)
+        foreign = [name for p, name in v.items(f"{path}.foreignDepartments", entry["foreignDepartments"], valid_name)
                    if v.exists(p, "department", name, v.departments)]
         permissions, targets = _user_permissions(v, path, entry["permissions"])
         existing = v.catalog.users.get(entry["login"])
@@ -45,13 +45,13 @@ def _check_users(v: _Validator, items: Any) -> None:
             "first_name": entry["firstName"] or "", "last_name": entry["lastName"] or "",
             "email": entry["email"], "home_department": entry["homeDepartment"],
             "disabled": bool(entry["disabled"]),
-            "licenses": _distinct(v.items(f"{path}.licenses", entry["licenses"], _name)),
-            "actions": _distinct(v.items(f"{path}.actions", entry["actions"], _ACTION)),
+            "licenses": distinct(v.items(f"{path}.licenses", entry["licenses"], valid_name)),
+            "actions": distinct(v.items(f"{path}.actions", entry["actions"], valid_action)),
             "foreign_departments": sorted(set(foreign)), "permissions": permissions, "targets": targets,
         })
 
 
-def _check_user_identity(v: _Validator, path: str, entry: dict, emails: dict[str, str]) -> None:
+def _check_user_identity(v: Validator, path: str, entry: dict, emails: dict[str, str]) -> None:
     """An explicit id must not contradict the stored user nor belong to another;
     an e-mail belongs to one user."""
     login, user_id = entry["login"], entry["id"]
@@ -70,18 +70,18 @@ def _check_user_identity(v: _Validator, path: str, entry: dict, emails: dict[str
             v.add(f"{path}.email", f"e-mail {entry['email']!r} already belongs to user {holder!r}")
 
 
-def _user_permissions(v: _Validator, path: str, items: Any) -> tuple[list[str], list[str]]:
+def _user_permissions(v: Validator, path: str, items: Any) -> tuple[list[str], list[str]]:
     """The user's permissions as parallel lists of permission and target login."""
     pairs: dict[tuple[str, str], None] = {}
-    for entry_path, entry in v.entries(f"{path}.permissions", items, _PERMISSION):
-        for target_path, login in v.items(f"{entry_path}.users", entry["users"], _name):
+    for entry_path, entry in v.entries(f"{path}.permissions", items, PERMISSION):
+        for target_path, login in v.items(f"{entry_path}.users", entry["users"], valid_name):
             if v.exists(target_path, "user", login, v.logins):
                 pairs[(entry["permission"], login)] = None
     return [p for p, _ in pairs], [t for _, t in pairs]
 
 
-def _check_customers(v: _Validator, items: Any) -> None:
-    entries = list(v.entries("customers", items, _CUSTOMER))
+def check_customers(v: Validator, items: Any) -> None:
+    entries = list(v.entries("customers", items, CUSTOMER))
     by_email = {c["email"]: cid for cid, c in v.catalog.customers.items() if c["email"]}
     file_ids = {e["id"] for _, e in entries if e["id"] is not None}
     # An e-mail is taken by a stored customer the file does not describe, or by an earlier entry.
