@@ -7,12 +7,13 @@ a row is known in one place.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from casemgr.db.jsonvalues import columns_to_jsonb, parse_timestamp, to_jsonb
 from casemgr.db.statements import Pending, Statements
 from casemgr.domain.model import (
     Actor,
+    CaseField,
     CaseState,
     CaseUpdate,
     Classification,
@@ -29,6 +30,23 @@ from casemgr.domain.search import MAX_SEARCH_CANDIDATES, CaseSearch, SearchPage
 from casemgr.domain.values import stored_field_value, stored_text_of_shown
 from casemgr.domain.visibility import CaseSight
 from casemgr.service.credentials import hash_secret
+
+# Where support_case stores each of the case's fields: the one place the
+# domain's names (casemgr.domain.model.CaseField) meet the table's columns.
+COLUMN_OF_FIELD: dict[CaseField, str] = {
+    CaseField.DEPARTMENT: "department_id", CaseField.CUSTOMER: "customer_id", CaseField.SUBJECT: "subject",
+    CaseField.DESCRIPTION: "description", CaseField.SOLUTION: "solution", CaseField.SEVERITY: "severity",
+    CaseField.DUE_DATE: "due_date", CaseField.OWNER: "owner_id", CaseField.STATUS: "status_id",
+    CaseField.RESOLUTION: "resolution_id", CaseField.CATEGORY: "category_id", CaseField.TYPE: "case_type_id",
+    CaseField.LAST_CLOSED: "last_closed", CaseField.LAST_MODIFIED: "last_modified",
+    CaseField.LAST_MODIFIED_BY: "last_modified_by",
+}
+
+
+def case_columns(values: Mapping[CaseField, Any]) -> dict[str, Any]:
+    """The case's values by the column that stores each, in their order."""
+    return {COLUMN_OF_FIELD[name]: value for name, value in values.items()}
+
 
 def given_or_none(value: Any) -> Any:
     """A command attribute as a query parameter: NULL when not mentioned."""
@@ -106,13 +124,14 @@ class PgCaseRepository(NamedQueries):
         # decided, and these statements travel with COMMIT. An error still
         # surfaces before the unit of work ends.
         self.statements.queue("apply_case_row_update", {
-            **entry_params, "columns": columns_to_jsonb(update.columns), "record_history": only_case_row,
+            **entry_params, "columns": columns_to_jsonb(case_columns(update.values)),
+            "record_history": only_case_row,
         })
         if not only_case_row:
             self.statements.queue("apply_related_changes", {
                 **entry_params,
                 "last_modified": update.last_modified,
-                "last_modified_by": update.columns.get("last_modified_by"),
+                "last_modified_by": update.values.get(CaseField.LAST_MODIFIED_BY),
                 "other_ends": to_jsonb([
                     {"case_id": o.case_id, "last_modified": o.last_modified,
                      "previous_last_modified": o.previous_last_modified, "change": change_to_json(o.change)}

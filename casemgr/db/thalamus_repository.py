@@ -7,6 +7,7 @@ from datetime import datetime
 from casemgr.db.jsonvalues import to_jsonb
 from casemgr.db.repositories import (
     NamedQueries,
+    case_columns,
     given_or_none,
     change_to_json,
     classification_from_json,
@@ -36,7 +37,7 @@ class PgThalamusRepository(NamedQueries):
         )
 
     def insert_case(self, new_case: NewCase, actor: Actor, api: str) -> tuple[int, datetime]:
-        columns = new_case.columns
+        columns = case_columns(new_case.values)
         row = self._one("insert_case", {
             "department_id": columns["department_id"],
             "customer_id": columns.get("customer_id"),

@@ -19,6 +19,8 @@ from casemgr.domain.model import (
     UNSET,
     Actor,
     ActorKind,
+    CaseField,
+    CaseValues,
     Classification,
     FieldChange,
     NamedRef,
@@ -57,11 +59,12 @@ class CreationFacts:
 
 @dataclass(frozen=True)
 class NewCase:
-    """What an accepted creation writes: the case row, its case data, its
-    comments and the history entry that records the creation."""
+    """What an accepted creation writes: the case's values (department,
+    customer, category, type, status, resolution, lastClosed), its case data,
+    its comments and the history entry that records the creation."""
 
     created_at: datetime
-    columns: dict[str, Any]
+    values: CaseValues
     custom_values: dict[int, Any]
     comments: tuple[str, ...]
     changes: tuple[FieldChange, ...]
@@ -76,30 +79,30 @@ def decide_create(cmd: CreateCase, actor: Actor, facts: CreationFacts) -> NewCas
     """Apply the creation rules in precedence order; return what to write."""
     permissions.check_may_create_case(actor, cmd.required_action)
     department_id = department_for_new_case(actor, facts)
-    classification_columns, case_data = edit.decide_classification(
+    classification_values, case_data = edit.decide_classification(
         cmd.category_code, cmd.type_code, cmd.case_data, facts.classification
     )
     if is_given(cmd.status_name):
-        status_columns, closing = edit.decide_status(cmd.status_name, facts.status, was_open=True)
+        status_values, closing = edit.decide_status(cmd.status_name, facts.status, was_open=True)
     else:
-        status_columns, closing = initial_status(facts)
-    resolution_columns = edit.decide_resolution(cmd.resolution_name, facts.resolution)
+        status_values, closing = initial_status(facts)
+    resolution_values = edit.decide_resolution(cmd.resolution_name, facts.resolution)
 
     created_at = to_millis(facts.now)
-    columns = {
-        "department_id": department_id,
-        "customer_id": actor.customer_id,
-        **classification_columns,
-        **status_columns,
-        **resolution_columns,
-        "last_closed": created_at if closing else None,
+    values = {
+        CaseField.DEPARTMENT: department_id,
+        CaseField.CUSTOMER: actor.customer_id,
+        **classification_values,
+        **status_values,
+        **resolution_values,
+        CaseField.LAST_CLOSED: created_at if closing else None,
     }
     return NewCase(
         created_at=created_at,
-        columns=columns,
+        values=values,
         custom_values=case_data,
         comments=cmd.comments,
-        changes=creation_changes(columns, case_data, facts),
+        changes=creation_changes(values, case_data, facts),
     )
 
 
@@ -115,21 +118,21 @@ def department_for_new_case(actor: Actor, facts: CreationFacts) -> int:
     return facts.party_department_id
 
 
-def initial_status(facts: CreationFacts) -> tuple[dict, bool]:
+def initial_status(facts: CreationFacts) -> tuple[CaseValues, bool]:
     """Without a status name, a new case starts in the configured initial
     status (an open one)."""
     if facts.initial_status is None:
         raise errors.UnknownStatusName("No initial status is configured.", attribute="status")
-    return {"status_id": facts.initial_status.id}, facts.initial_status.state == "closed"
+    return {CaseField.STATUS: facts.initial_status.id}, facts.initial_status.state == "closed"
 
 
-def creation_changes(columns: dict[str, Any], case_data: dict[int, Any], facts: CreationFacts) -> tuple[FieldChange, ...]:
+def creation_changes(values: CaseValues, case_data: dict[int, Any], facts: CreationFacts) -> tuple[FieldChange, ...]:
     """The history entry of a creation: "created", then every value the new
     case starts with (old value None), as an edit records its changes. The
     comments are recorded by the ids they get, when they are written."""
     names = {d.id: history.case_data_field(d.name) for d in facts.classification.fields} if facts.classification else {}
     return (
         FieldChange(history.CASE, None, history.CREATED),
-        *history.column_changes({}, {c: v for c, v in columns.items() if v is not None}),
+        *history.field_changes({}, {f: v for f, v in values.items() if v is not None}),
         *history.value_changes({}, case_data, names),
     )

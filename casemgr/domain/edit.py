@@ -23,8 +23,10 @@ from casemgr.domain.model import (
     EDIT_CASE,
     MANAGE_CLOSED_CASE,
     Actor,
+    CaseField,
     CaseState,
     CaseUpdate,
+    CaseValues,
     Classification,
     EditCase,
     EditFacts,
@@ -137,11 +139,11 @@ def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
     check_new_owner(cmd, actor, facts)
     new_related = decide_relations(cmd, case, facts)
     custom_set, custom_removed = decide_custom_attributes(cmd, facts.custom_attributes)
-    classification_columns, data_set = decide_classification(
+    classification_values, data_set = decide_classification(
         cmd.category_code, cmd.type_code, cmd.case_data, facts.classification
     )
-    status_columns, closing = decide_status(cmd.status_name, facts.status, was_open=case.is_open)
-    status_columns.update(decide_resolution(cmd.resolution_name, facts.resolution))
+    status_values, closing = decide_status(cmd.status_name, facts.status, was_open=case.is_open)
+    status_values.update(decide_resolution(cmd.resolution_name, facts.resolution))
 
     if is_given(cmd.owner_id) and facts.new_owner is not None:
         permissions.check_may_assign(actor, case, facts.new_owner)
@@ -150,17 +152,17 @@ def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
         permissions.check_may_relate(actor, facts.linked_cases[case_id], facts.departments_sharing_activities)
 
     last_modified = next_last_modified(case.last_modified, facts.now)
-    columns = {
-        **plain_columns(cmd),
-        **classification_columns,
-        **status_columns,
-        "last_modified": last_modified,
-        "last_modified_by": actor.user_id,
+    values = {
+        **plain_values(cmd),
+        **classification_values,
+        **status_values,
+        CaseField.LAST_MODIFIED: last_modified,
+        CaseField.LAST_MODIFIED_BY: actor.user_id,
     }
     if closing:
-        columns["last_closed"] = last_modified
+        values[CaseField.LAST_CLOSED] = last_modified
     custom_set = {**custom_set, **data_set}
-    return build_update(cmd, actor, case, facts, columns, new_related, custom_set, custom_removed)
+    return build_update(cmd, actor, case, facts, values, new_related, custom_set, custom_removed)
 
 
 def require_case(case_id: int, case: CaseState | None) -> CaseState:
@@ -211,7 +213,7 @@ def new_status_state(cmd: EditCase, status: NamedRef | None) -> str | None:
 def closes_only(cmd: EditCase, case: CaseState, classification: Classification | None) -> bool:
     """The request names nothing but the status, besides the category and
     type the case already has."""
-    named = [a for a in cmd.attributes_beyond_custom() if a not in ("status_name", "category_code", "type_code")]
+    named = [a for a in cmd.attributes_beyond_custom() if a not in ("status", "categoryCode", "typeCode")]
     keeps_classification = classification is None or (
         (classification.category_id, classification.type_id) == (case.category_id, case.case_type_id))
     return not named and not cmd.custom_attributes and keeps_classification
@@ -334,7 +336,7 @@ def decide_classification(
     type_code: str | _Unset,
     case_data: dict[str, Any] | _Unset,
     found: Classification | None,
-) -> tuple[dict, dict[int, Any]]:
+) -> tuple[CaseValues, dict[int, Any]]:
     """Thalamus: category and type by code, not a system node, the type in the
     category; caseData holds every field of the type with a value of its type.
     ``found`` is what the codes name in storage (None: no such category)."""
@@ -357,7 +359,7 @@ def decide_classification(
             f"Type '{type_code}' does not exist in category '{category_code}'.", attribute="typeCode"
         )
     data = decide_case_data(case_data, found.fields)
-    return {"category_id": found.category_id, "case_type_id": found.type_id}, data
+    return {CaseField.CATEGORY: found.category_id, CaseField.TYPE: found.type_id}, data
 
 
 def decide_case_data(case_data: dict[str, Any] | _Unset, fields: tuple[FieldDefinition, ...]) -> dict[int, Any]:
@@ -391,17 +393,17 @@ def case_field_value(definition: FieldDefinition, value: Any) -> Any:
         raise errors.InvalidCaseField(f"Field '{definition.name}' expects {expected}.", field=definition.name) from None
 
 
-def decide_status(status_name: str | _Unset, found: NamedRef | None, *, was_open: bool) -> tuple[dict, bool]:
+def decide_status(status_name: str | _Unset, found: NamedRef | None, *, was_open: bool) -> tuple[CaseValues, bool]:
     """Status by configured name. Moving an open case to a status whose state
     is closed closes it: the second value says so (the caller sets lastClosed)."""
     if not is_given(status_name):
         return {}, False
     if found is None:
         raise errors.UnknownStatusName(f"Status '{status_name}' does not exist.", attribute="status")
-    return {"status_id": found.id}, found.state == "closed" and was_open
+    return {CaseField.STATUS: found.id}, found.state == "closed" and was_open
 
 
-def decide_resolution(resolution_name: str | _Unset, found: NamedRef | None) -> dict:
+def decide_resolution(resolution_name: str | _Unset, found: NamedRef | None) -> CaseValues:
     """Resolution by configured name."""
     if not is_given(resolution_name):
         return {}
@@ -409,25 +411,18 @@ def decide_resolution(resolution_name: str | _Unset, found: NamedRef | None) -> 
         raise errors.UnknownResolutionName(
             f"Resolution '{resolution_name}' does not exist.", attribute="resolution"
         )
-    return {"resolution_id": found.id}
+    return {CaseField.RESOLUTION: found.id}
 
 
 # -- the write --------------------------------------------------------------
 
-def plain_columns(cmd: EditCase) -> dict[str, Any]:
-    """Column values of the directly editable attributes; "" removes a text."""
-    columns: dict[str, Any] = {}
-    for name in EditCase.TEXT_ATTRIBUTES:
-        value = getattr(cmd, name)
-        if is_given(value):
-            columns[name] = value or None
-    if is_given(cmd.due_date):
-        columns["due_date"] = cmd.due_date
-    if is_given(cmd.owner_id):
-        columns["owner_id"] = cmd.owner_id
-    if is_given(cmd.severity):
-        columns["severity"] = cmd.severity
-    return columns
+def plain_values(cmd: EditCase) -> CaseValues:
+    """The values of the directly editable attributes; "" removes a text."""
+    texts = {CaseField.SUBJECT: cmd.subject, CaseField.DESCRIPTION: cmd.description, CaseField.SOLUTION: cmd.solution}
+    values: CaseValues = {name: value or None for name, value in texts.items() if is_given(value)}
+    others = {CaseField.DUE_DATE: cmd.due_date, CaseField.OWNER: cmd.owner_id, CaseField.SEVERITY: cmd.severity}
+    values.update((name, value) for name, value in others.items() if is_given(value))
+    return values
 
 
 def build_update(
@@ -435,13 +430,12 @@ def build_update(
     actor: Actor,
     case: CaseState,
     facts: EditFacts,
-    columns: dict[str, Any],
+    values: CaseValues,
     new_related: frozenset[int],
     custom_set: dict[int, Any],
     custom_removed: tuple[int, ...],
 ) -> CaseUpdate:
-    changes = history.column_changes(
-        {column: getattr(case, column) for column in columns if hasattr(case, column)}, columns)
+    changes = history.field_changes(case.field_values(), values)
     field_names = {d.id: history.custom_attribute_field(d.name) for d in facts.custom_attributes.values()}
     if facts.classification is not None:
         field_names.update({d.id: history.case_data_field(d.name) for d in facts.classification.fields})
@@ -458,8 +452,8 @@ def build_update(
     # Comments are recorded by the ids they get, when they are written.
     return CaseUpdate(
         case_id=case.id,
-        last_modified=columns["last_modified"],
-        columns=columns,
+        last_modified=values[CaseField.LAST_MODIFIED],
+        values=values,
         link=linked,
         unlink=unlinked,
         custom_values_set=custom_set,
@@ -490,7 +484,7 @@ def unchanged(case: CaseState) -> CaseUpdate:
     lastModified (so no other client's version goes stale for nothing), and
     no history entry is written (there is nothing to explain). The edit
     still succeeds: every rule before this one held."""
-    return CaseUpdate(case_id=case.id, last_modified=case.last_modified, columns={}, link=(), unlink=(),
+    return CaseUpdate(case_id=case.id, last_modified=case.last_modified, values={}, link=(), unlink=(),
                       custom_values_set={}, custom_values_removed=(), comments=(), changes=(),
                       previous_last_modified=case.last_modified)
 

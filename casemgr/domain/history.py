@@ -2,7 +2,7 @@
 
 Every writer of a history entry (an edit of any API, a Thalamus creation, a
 load) names the fields it changed through this module, so the entries are
-stored in the vocabulary the APIs show (``FIELD_OF_COLUMN``,
+stored in the vocabulary the APIs show (``CaseField``'s names,
 ``custom_attribute_field``, ``case_data_field``); reading them back only
 turns stored values into text (``present_change``). The change feed and a
 conflict's ``changedFields`` read the same names.
@@ -21,15 +21,12 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from casemgr.domain import errors
-from casemgr.domain.model import CaseState, FieldChange
+from casemgr.domain.model import CaseField, CaseState, FieldChange
 
-# The case's columns, by the field name the history records them under.
-# A column missing here is not recorded: lastClosed follows from the status.
-FIELD_OF_COLUMN = {
-    "subject": "subject", "description": "description", "solution": "solution", "severity": "severity",
-    "due_date": "dueDate", "owner_id": "owner", "status_id": "status", "resolution_id": "resolution",
-    "category_id": "category", "case_type_id": "type", "department_id": "department", "customer_id": "customer",
-}
+# The case's fields the history records, each under its own name. The others
+# are not recorded: lastClosed follows from the status, and an entry carries
+# its own lastModified and author.
+RECORDED_FIELDS = frozenset(CaseField) - {CaseField.LAST_CLOSED, CaseField.LAST_MODIFIED, CaseField.LAST_MODIFIED_BY}
 RELATED_CASES = "relatedCases"
 COMMENTS = "comments"
 CASE = "case"  # a creation's first change: the case was created
@@ -47,11 +44,6 @@ API_NAMES = {"egain-v12": "v12", "egain-v3": "v3", "thalamus-v4": "v4", "load": 
 LOAD = "load"
 
 
-def column_field(column: str) -> str | None:
-    """The history field of a case column; None for a column not recorded."""
-    return FIELD_OF_COLUMN.get(column)
-
-
 def custom_attribute_field(name: str) -> str:
     return CUSTOM_ATTRIBUTES + name
 
@@ -64,15 +56,10 @@ def api_name(stored: str) -> str:
     return API_NAMES.get(stored, stored)
 
 
-def column_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    """The recorded columns whose value differs, in the order ``after`` gives them."""
-    changes = []
-    for column, new in after.items():
-        name = column_field(column)
-        old = before.get(column)
-        if name is not None and old != new:
-            changes.append(FieldChange(name, old, new))
-    return changes
+def field_changes(before: Mapping[CaseField, Any], after: Mapping[CaseField, Any]) -> list[FieldChange]:
+    """The recorded fields whose value differs, in the order ``after`` gives them."""
+    return [FieldChange(name.value, before.get(name), new) for name, new in after.items()
+            if name in RECORDED_FIELDS and before.get(name) != new]
 
 
 def value_changes(before: Mapping[int, Any], after: Mapping[int, Any], names: Mapping[int, str]) -> list[FieldChange]:
@@ -89,22 +76,18 @@ def relation_change(before: Iterable[int], after: Iterable[int]) -> list[FieldCh
     return [FieldChange(RELATED_CASES, old, new)] if old != new else []
 
 
-_CASE_COLUMNS = ("department_id", "customer_id", "subject", "description", "solution", "severity", "due_date",
-                 "owner_id", "status_id", "resolution_id", "category_id", "case_type_id")
-
-
 def case_changes(before: CaseState | None, after: CaseState, names: Mapping[int, str]) -> tuple[FieldChange, ...]:
     """What changed between two states of a case (a load): every recorded
-    column, custom value, case data field and relation. ``before`` None: the
+    field, custom value, case data field and relation. ``before`` None: the
     case was created, and every value it starts with is recorded."""
-    after_columns = {c: getattr(after, c) for c in _CASE_COLUMNS}
+    after_values = after.field_values()
     if before is None:
         changes = [FieldChange(CASE, None, CREATED)]
-        changes += column_changes({}, {c: v for c, v in after_columns.items() if v is not None})
+        changes += field_changes({}, {f: v for f, v in after_values.items() if v is not None})
         changes += value_changes({}, after.custom_values, names)
         changes += relation_change((), after.related_ids)
         return tuple(changes)
-    changes = column_changes({c: getattr(before, c) for c in _CASE_COLUMNS}, after_columns)
+    changes = field_changes(before.field_values(), after_values)
     changes += value_changes(before.custom_values, after.custom_values, names)
     changes += relation_change(before.related_ids, after.related_ids)
     return tuple(changes)

@@ -129,6 +129,35 @@ class Actor:
         return (self.kind, self.client_id)
 
 
+class CaseField(enum.Enum):
+    """A field of the case that a creation or an edit writes, by its name in
+    the domain's vocabulary: the one the history records it under
+    (``casemgr.domain.history``) and the APIs show. Where each is stored is
+    the database adapter's business (``casemgr.db.repositories``)."""
+
+    DEPARTMENT = "department"
+    CUSTOMER = "customer"
+    SUBJECT = "subject"
+    DESCRIPTION = "description"
+    SOLUTION = "solution"
+    SEVERITY = "severity"
+    DUE_DATE = "dueDate"
+    OWNER = "owner"  # a user's id
+    STATUS = "status"  # a status's id
+    RESOLUTION = "resolution"  # a resolution's id
+    CATEGORY = "category"  # a category's id
+    TYPE = "type"  # a case type's id
+    # Never recorded in the history: lastClosed follows from the status, and
+    # an entry carries its own lastModified and author.
+    LAST_CLOSED = "lastClosed"
+    LAST_MODIFIED = "lastModified"
+    LAST_MODIFIED_BY = "lastModifiedBy"  # a user's id; None: no user (a client or a customer)
+
+
+# The case's own values a creation or an edit writes, by field.
+CaseValues = dict[CaseField, Any]
+
+
 class StateRequirement(enum.Enum):
     """Which status state an edit needs: eGain edits open cases, the closed-case
     edit closed ones, Thalamus either (it may reopen or close by status)."""
@@ -171,13 +200,18 @@ class EditCase:
     TEXT_ATTRIBUTES = ("subject", "description", "solution")
 
     def attributes_beyond_custom(self) -> list[str]:
-        """The attributes mentioned besides custom attributes (whether a
-        close names more than the status: ``edit.closes_only``)."""
-        named = {name: getattr(self, name) for name in (
-            "due_date", "owner_id", "severity", "subject", "description", "solution", "category_code",
-            "type_code", "status_name", "resolution_name", "case_data")}
+        """The attributes mentioned besides custom attributes, by the names
+        the APIs give them (whether a close names more than the status:
+        ``edit.closes_only``)."""
+        named = {
+            "dueDate": self.due_date, "owner": self.owner_id, "severity": self.severity, "subject": self.subject,
+            "description": self.description, "solution": self.solution, "categoryCode": self.category_code,
+            "typeCode": self.type_code, "status": self.status_name, "resolution": self.resolution_name,
+            "caseData": self.case_data,
+        }
         mentioned = [name for name, value in named.items() if is_given(value)]
-        mentioned += [name for name in ("link", "unlink", "comments") if getattr(self, name)]
+        mentioned += [name for name, value in (("link", self.link), ("unlink", self.unlink),
+                                               ("comments", self.comments)) if value]
         return mentioned
 
     def mentions_anything(self) -> bool:
@@ -249,6 +283,19 @@ class CaseState:
     def is_open(self) -> bool:
         return self.status_state == "open"
 
+    def field_values(self) -> CaseValues:
+        """The case's fields by name: what an edit's or a load's changes are
+        measured against (``casemgr.domain.history``), in the order a load
+        records them."""
+        return {
+            CaseField.DEPARTMENT: self.department_id, CaseField.CUSTOMER: self.customer_id,
+            CaseField.SUBJECT: self.subject, CaseField.DESCRIPTION: self.description,
+            CaseField.SOLUTION: self.solution, CaseField.SEVERITY: self.severity, CaseField.DUE_DATE: self.due_date,
+            CaseField.OWNER: self.owner_id, CaseField.STATUS: self.status_id, CaseField.RESOLUTION: self.resolution_id,
+            CaseField.CATEGORY: self.category_id, CaseField.TYPE: self.case_type_id,
+            CaseField.LAST_CLOSED: self.last_closed, CaseField.LAST_MODIFIED: self.last_modified,
+        }
+
 
 @dataclass(frozen=True)
 class LinkedCaseFacts:
@@ -302,12 +349,14 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class CaseUpdate:
-    """What an accepted edit writes: column values, relation changes, custom
-    values, comments, and the history entry that describes it."""
+    """What an accepted edit writes: the case's values it sets (``values``:
+    only the fields it writes, lastModified and lastModifiedBy among them),
+    relation changes, custom values, comments, and the history entry that
+    describes it."""
 
     case_id: int
     last_modified: datetime
-    columns: dict[str, Any]
+    values: CaseValues
     link: tuple[int, ...]
     unlink: tuple[int, ...]
     custom_values_set: dict[int, Any]
@@ -321,7 +370,7 @@ class CaseUpdate:
     @property
     def changes_nothing(self) -> bool:
         """Nothing to write: the case stays the version it is."""
-        return not self.columns
+        return not self.values
 
     def writes_only_case_row(self) -> bool:
         """No relation, custom value, comment or other case changes: the case

@@ -20,7 +20,7 @@ from casemgr.domain.readmodel import CaseView
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 75
 # What a search may be ordered by; ties (and the default) are ordered by id.
-SORT_KEYS = ("id", "last_modified", "due_date", "severity", "subject")
+SORT_KEYS = ("id", "lastModified", "dueDate", "severity", "subject")
 # The most cases a search considers: every filter, the order and the page are
 # applied to these alone. The worst search it allows (10,000 candidates,
 # every one found, sorted by subject) takes about 80 ms of Postgres time on

@@ -101,11 +101,11 @@ WITH RECURSIVE sight AS MATERIALIZED (
                -- One key per sort and direction; the keys not asked for are
                -- NULL on every row and order nothing. NULLs (no due date, no
                -- severity, no subject) come last either way.
-               CASE WHEN %(sort)s::text = 'last_modified' AND NOT %(descending)s::boolean THEN c.last_modified END,
-               CASE WHEN %(sort)s::text = 'last_modified' AND %(descending)s::boolean THEN c.last_modified END
+               CASE WHEN %(sort)s::text = 'lastModified' AND NOT %(descending)s::boolean THEN c.last_modified END,
+               CASE WHEN %(sort)s::text = 'lastModified' AND %(descending)s::boolean THEN c.last_modified END
                    DESC NULLS LAST,
-               CASE WHEN %(sort)s::text = 'due_date' AND NOT %(descending)s::boolean THEN c.due_date END,
-               CASE WHEN %(sort)s::text = 'due_date' AND %(descending)s::boolean THEN c.due_date END DESC NULLS LAST,
+               CASE WHEN %(sort)s::text = 'dueDate' AND NOT %(descending)s::boolean THEN c.due_date END,
+               CASE WHEN %(sort)s::text = 'dueDate' AND %(descending)s::boolean THEN c.due_date END DESC NULLS LAST,
                -- ascending severity: low, medium, high, urgent
                CASE WHEN %(sort)s::text = 'severity' AND NOT %(descending)s::boolean
                     THEN array_position('{low,medium,high,urgent}'::case_severity[], c.severity) END,

@@ -6,7 +6,7 @@ import pytest
 
 from casemgr.domain import errors
 from casemgr.domain.create import CreateCase, CreationFacts, decide_create
-from casemgr.domain.model import Actor, Classification, FieldDefinition, NamedRef, UserFacts
+from casemgr.domain.model import Actor, CaseField, Classification, FieldDefinition, NamedRef, UserFacts
 
 NOW = datetime(2026, 11, 22, 10, 0, 0, 123456, tzinfo=timezone.utc)
 FRANK = UserFacts(id=1, login="frank", actions=frozenset({"Edit Case"}), home_department_id=4)
@@ -24,21 +24,21 @@ def create(**changes) -> CreateCase:
 
 def test_an_operators_case_starts_open_in_its_home_department():
     new = decide_create(create(case_data={"Number6534": 5}), Actor.for_user(FRANK), FACTS)
-    assert new.columns["department_id"] == 4
-    assert new.columns["status_id"] == 10
-    assert new.columns["last_closed"] is None
+    assert new.values[CaseField.DEPARTMENT] == 4
+    assert new.values[CaseField.STATUS] == 10
+    assert new.values[CaseField.LAST_CLOSED] is None
     assert new.custom_values == {30: 5}
     assert new.created_at == datetime(2026, 11, 22, 10, 0, 0, 123000, tzinfo=timezone.utc)
 
 
 def test_a_partys_case_is_its_own_in_the_party_department():
     new = decide_create(create(), Actor.for_customer(7), FACTS)
-    assert (new.columns["department_id"], new.columns["customer_id"]) == (1, 7)
+    assert (new.values[CaseField.DEPARTMENT], new.values[CaseField.CUSTOMER]) == (1, 7)
 
 
 def test_a_closed_status_closes_the_new_case_at_once():
     new = decide_create(create(status_name="Closed"), Actor.for_user(FRANK), FACTS)
-    assert new.columns["last_closed"] == new.created_at
+    assert new.values[CaseField.LAST_CLOSED] == new.created_at
 
 
 @pytest.mark.parametrize("changes, error", [

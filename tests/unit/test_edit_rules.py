@@ -9,6 +9,7 @@ from casemgr.domain import errors
 from casemgr.domain.edit import actions_needed, check_request, decide_edit
 from casemgr.domain.model import (
     Actor,
+    CaseField,
     CaseState,
     Classification,
     EditCase,
@@ -45,14 +46,14 @@ def facts(**overrides) -> EditFacts:
 def test_an_accepted_edit_moves_last_modified_to_now():
     update = decide_edit(edit(subject="new"), Actor.for_user(FRANK), facts())
     assert update.last_modified == NOW
-    assert update.columns["subject"] == "new"
+    assert update.values[CaseField.SUBJECT] == "new"
     assert [c.field for c in update.changes] == ["subject"]
 
 
 def test_a_client_token_skips_the_user_permissions_but_not_the_data_rules():
     outside = replace(CASE, department_id=LEGAL, owner_id=99)
     client = Actor.for_client("crm")
-    assert decide_edit(edit(subject="x"), client, facts(case=outside)).columns["subject"] == "x"
+    assert decide_edit(edit(subject="x"), client, facts(case=outside)).values[CaseField.SUBJECT] == "x"
     with pytest.raises(errors.DueDateNotInFuture):
         decide_edit(edit(due_date=NOW - timedelta(days=1)), client, facts(case=outside))
 
@@ -164,3 +165,23 @@ def test_a_user_without_manage_closed_case_may_not_edit_a_closed_case():
     cmd = edit(state_requirement=StateRequirement.CLOSED, custom_attributes=(("region", "north"),))
     with pytest.raises(errors.ActionNotAllowed):
         decide_edit(cmd, Actor.for_user(FRANK), facts(case=closed))
+
+
+def test_an_edit_writes_the_fields_it_changes_by_their_names_and_records_them_in_that_order():
+    closer = replace(FRANK, actions=frozenset({"Edit Case", "Close Case"}))
+    due = NOW + timedelta(days=2)
+    cmd = edit(subject="new", description="", due_date=due, owner_id=2, severity="high", category_code="C",
+               type_code="T", status_name="Closed", resolution_name="Fixed", state_requirement=StateRequirement.ANY)
+    update = decide_edit(cmd, Actor.for_user(closer), facts(
+        new_owner=ALICE, classification=Classification(category_id=5, type_id=6), status=CLOSED_STATUS,
+        resolution=NamedRef(8, "Fixed")))
+    assert update.values == {
+        CaseField.SUBJECT: "new", CaseField.DESCRIPTION: None, CaseField.DUE_DATE: due, CaseField.OWNER: 2,
+        CaseField.SEVERITY: "high", CaseField.CATEGORY: 5, CaseField.TYPE: 6, CaseField.STATUS: CLOSED_STATUS.id,
+        CaseField.RESOLUTION: 8, CaseField.LAST_MODIFIED: NOW, CaseField.LAST_MODIFIED_BY: closer.id,
+        CaseField.LAST_CLOSED: NOW,
+    }
+    # The description was empty already: named, but no change.
+    assert [(c.field, c.old, c.new) for c in update.changes] == [
+        ("subject", "s", "new"), ("dueDate", None, due), ("owner", 1, 2), ("severity", "low", "high"),
+        ("category", None, 5), ("type", None, 6), ("status", 1, CLOSED_STATUS.id), ("resolution", None, 8)]

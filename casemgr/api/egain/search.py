@@ -16,7 +16,7 @@ FILTERS = ("customer", "email", "phone")
 CUSTOM_PREFIX = "custom."
 PAGE_NUMBER, PAGE_SIZE, SORT, ORDER = "$pagenum", "$pagesize", "$sort", "$order"
 # eGain's attribute names → the domain's sort keys.
-SORTS = {"id": "id", "lastModified": "last_modified", "dueDate": "due_date", "severity": "severity",
+SORTS = {"id": "id", "lastModified": "lastModified", "dueDate": "dueDate", "severity": "severity",
          "subject": "subject"}
 ORDERS = ("asc", "desc")
 MAX_PAGE_NUMBER = 10**9
