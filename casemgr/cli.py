@@ -397,12 +397,9 @@ def _describe_database(settings: Settings) -> str:
 
 
 def _holds_cases(url: str) -> bool:
-    import psycopg
+    from casemgr.db.demo_store import holds_cases
 
-    from casemgr.db.sql import query
-
-    with psycopg.connect(url) as conn:
-        return conn.execute(query("any_case_exists")).fetchone()[0]
+    return holds_cases(url)
 
 
 class Progress:

@@ -23,26 +23,15 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from psycopg.types.json import Jsonb
-
-from casemgr.db.loader import load_data
-from casemgr.db.sql import query
-from casemgr.domain.history import LOAD
+from casemgr.db import demo_store
+from casemgr.db.demo_store import OtherCases
 from casemgr.service.loading import read_document
+
+__all__ = ["OtherCases", "dataset", "reset"]
 
 # What a reset keeps: the migration ledger, and the key that tags issued
 # credentials (every process that shares the database reads it).
 KEPT_TABLES = ("schema_migration", "server_key")
-
-
-class OtherCases(Exception):
-    """The database holds cases that are not the demo's (their ids)."""
-
-    def __init__(self, case_ids: list[int]):
-        super().__init__(f"{len(case_ids)} case(s) that are not the demo's")
-        self.case_ids = case_ids
 
 
 def dataset() -> Path:
@@ -55,21 +44,4 @@ def reset(conninfo: str, *, force: bool = False) -> dict[str, int]:
     number of entries loaded per section. Raises ``OtherCases``, having
     changed nothing, when the database holds a case that is not the demo's,
     unless ``force``."""
-    data = read_document(dataset())
-    with psycopg.connect(conninfo, autocommit=True) as conn, conn.transaction():
-        tables = [row[0] for row in conn.execute(query("demo_reset_tables"), {"kept": list(KEPT_TABLES)})]
-        names = sql.SQL(", ").join(sql.Identifier(table) for table in tables)
-        # Locked before they are read: no case can be added between the check and the reset.
-        conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(names))
-        if not force:
-            others = _cases_not_the_demos(conn, data)
-            if others:
-                raise OtherCases(others)
-        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(names))
-        return load_data(conn, data)
-
-
-def _cases_not_the_demos(conn: psycopg.Connection, data: dict) -> list[int]:
-    demo = [{"id": case["id"], "subject": case.get("subject")} for case in data["cases"]]
-    rows = conn.execute(query("cases_not_the_demos"), {"demo": Jsonb(demo), "load_api": LOAD})
-    return [row[0] for row in rows]
+    return demo_store.reset(conninfo, read_document(dataset()), kept_tables=KEPT_TABLES, force=force)
