@@ -78,15 +78,16 @@ def create_app(settings: Settings | None = None, test_config: dict | None = None
 
     database = _database(settings)
     auth = _authentication(settings, database.unit_of_work)
+    units = auth.units
     read_slots = ReadSlots(settings.reads_in_flight_per_principal)
     app.extensions["casemgr"] = Services(
-        cases=CaseService(auth.authenticator, read_slots),
+        cases=CaseService(units, read_slots),
         sessions=auth.sessions,
         tokens=auth.tokens,
-        creation=CaseCreationService(auth.authenticator),
-        history=HistoryService(auth.authenticator, read_slots),
-        feed=ChangeFeed(auth.authenticator, read_slots),
-        webhooks=WebhookService(auth.authenticator, database.unit_of_work, WebhookSecrets(auth.tags.key),
+        creation=CaseCreationService(units),
+        history=HistoryService(units, read_slots),
+        feed=ChangeFeed(units, read_slots),
+        webhooks=WebhookService(units, WebhookSecrets(auth.tags.key),
                                 _host_lookups(settings),
                                 allow_private_targets=settings.webhook_allow_private_targets,
                                 max_subscriptions_per_client=settings.webhook_max_subscriptions_per_client),
@@ -129,9 +130,10 @@ def _authentication(settings: Settings, unit_of_work):
     from casemgr.service.credentials import CredentialTags
     from casemgr.service.passwords import PasswordChecker, PasswordHashing, ThrottlePolicy
     from casemgr.service.tokens import TokenService
+    from casemgr.service.unit_of_work import UnitsOfWork
 
     def load_key() -> bytes:
-        with unit_of_work() as uow:
+        with unit_of_work(transaction=False) as uow:
             return uow.auth.server_key()
 
     tags = CredentialTags(load_key)
@@ -148,10 +150,11 @@ def _authentication(settings: Settings, unit_of_work):
                            lifetime_seconds=settings.session_lifetime_minutes * 60,
                            max_per_principal=settings.max_sessions_per_user)
     authenticator = Authenticator(unit_of_work, policy, passwords)
+    units = UnitsOfWork(unit_of_work, authenticator)
     return SimpleNamespace(
-        tags=tags, authenticator=authenticator,
-        sessions=SessionService(unit_of_work, policy, passwords, tags, authenticator),
-        tokens=TokenService(unit_of_work, settings.token_lifetime_seconds, passwords, tags),
+        tags=tags, authenticator=authenticator, units=units,
+        sessions=SessionService(units, policy, passwords, tags, authenticator),
+        tokens=TokenService(units, settings.token_lifetime_seconds, passwords, tags),
     )
 
 

@@ -43,15 +43,16 @@ def worker_settings(settings: Settings) -> WorkerSettings:
 def delivery_worker(settings: Settings, database) -> DeliveryWorker:
     from casemgr.outbound import HttpSender
     from casemgr.service.credentials import CredentialTags
+    from casemgr.service.unit_of_work import UnitsOfWork
     from casemgr.service.webhooks import WebhookSecrets
 
     def load_key() -> bytes:
-        with database.unit_of_work() as uow:
+        with database.unit_of_work(transaction=False) as uow:
             return uow.auth.server_key()
 
     sender = HttpSender(settings.webhook_timeout_seconds, allow_private_targets=settings.webhook_allow_private_targets,
                         concurrency=settings.webhook_concurrency)
-    return DeliveryWorker(database.unit_of_work, WebhookSecrets(CredentialTags(load_key).key), sender,
+    return DeliveryWorker(UnitsOfWork(database.unit_of_work), WebhookSecrets(CredentialTags(load_key).key), sender,
                           worker_settings(settings))
 
 

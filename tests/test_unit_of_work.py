@@ -1,9 +1,12 @@
-"""The units of work the edit path uses to save round trips keep the
-guarantees of a plain transaction: all or nothing, errors mapped at the
-boundary, a clean connection afterwards. Real Postgres, no app."""
+"""The store's unit of work keeps the guarantees of a plain transaction while
+it saves round trips: only commit() keeps writes, all or nothing, every
+driver error mapped at the boundary, a clean connection afterwards, and
+nested in a transaction already open (a test's) as a savepoint. Real
+Postgres, no app."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import psycopg
@@ -14,7 +17,13 @@ from casemgr.db.jsonvalues import to_jsonb
 from casemgr.db.database import Database
 from casemgr.db.sql import parse_named_queries, sql_dir
 from casemgr.db.statements import prepared_query
-from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable
+from casemgr.service.errors import (
+    CaseBusy,
+    CommitOutcomeUnknown,
+    ConcurrentChange,
+    ServiceUnavailable,
+    StorageFault,
+)
 
 NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
 
@@ -33,7 +42,7 @@ def database(empty_db_url):
 
 
 def subject(database) -> str:
-    with database.unit_of_work() as uow:
+    with database.unit_of_work(transaction=False) as uow:
         return uow.conn.execute("SELECT subject FROM support_case WHERE id = 1").fetchone()[0]
 
 
@@ -50,20 +59,75 @@ def set_subject(uow, text: str) -> None:
     })
 
 
-def test_a_batched_unit_of_work_commits_its_last_unread_statement(database):
-    with database.unit_of_work(batched=True) as uow:
+def test_commit_sends_the_last_unread_statement_with_the_commit(database):
+    with database.unit_of_work() as uow:
         assert lock_and_read(uow) == "before"
         set_subject(uow, "after")
+        uow.commit()
     assert subject(database) == "after"
 
 
-def test_a_failing_last_statement_of_a_batched_unit_of_work_commits_nothing(database):
-    with pytest.raises(psycopg.errors.CheckViolation):
-        with database.unit_of_work(batched=True) as uow:
+def test_a_unit_of_work_left_without_commit_keeps_nothing(database):
+    with database.unit_of_work() as uow:
+        assert lock_and_read(uow) == "before"
+        set_subject(uow, "forgotten")
+        uow.statements.send_queued()  # even a write that reached the server
+    assert subject(database) == "before"
+    with database.pool.connection() as conn:  # the pool's only connection
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_a_failing_last_statement_commits_nothing_and_is_a_storage_fault_not_a_driver_error(database):
+    with pytest.raises(StorageFault) as raised:
+        with database.unit_of_work() as uow:
             lock_and_read(uow)
             set_subject(uow, "changed")
             set_subject(uow, "x" * 1025)
+            uow.commit()
+    assert isinstance(raised.value.__cause__, psycopg.errors.CheckViolation)
     assert subject(database) == "before"
+
+
+def test_a_unique_violation_is_a_concurrent_change(database):
+    with pytest.raises(ConcurrentChange):
+        with database.unit_of_work() as uow:
+            uow.conn.execute("INSERT INTO department (id, name) VALUES (1, 'Again')")
+    with database.unit_of_work(transaction=False) as uow:
+        assert uow.conn.execute("SELECT name FROM department WHERE id = 1").fetchone()[0] == "Service"
+
+
+def test_inside_an_open_transaction_a_unit_of_work_is_a_savepoint(empty_db_url, database):
+    """How the suite rolls a test back: the app's units of work nest in the
+    test's transaction; a failing one rolls back to its savepoint and leaves
+    the outer transaction usable; nothing is committed."""
+    with psycopg.connect(empty_db_url, autocommit=True) as conn:
+        conn.execute("BEGIN")
+        nested = Database(empty_db_url, Settings(pool_size=1))
+        nested.pool = SharedConnection(conn)
+        with nested.unit_of_work() as uow:
+            lock_and_read(uow)
+            set_subject(uow, "inside")
+            uow.commit()
+        with pytest.raises(StorageFault):
+            with nested.unit_of_work() as uow:
+                set_subject(uow, "x" * 1025)
+                uow.commit()
+        with nested.unit_of_work(transaction=False) as uow:
+            assert uow.statements.one("get_case_facts", {"case_id": 1})["case_row"]["subject"] == "inside"
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        conn.execute("ROLLBACK")
+    assert subject(database) == "before"
+
+
+class SharedConnection:
+    """A pool of one connection, already in a transaction."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    @contextmanager
+    def connection(self):
+        yield self.conn
 
 
 def test_a_refusal_inside_a_batched_unit_of_work_rolls_back_and_leaves_the_connection_clean(database):
@@ -71,7 +135,7 @@ def test_a_refusal_inside_a_batched_unit_of_work_rolls_back_and_leaves_the_conne
         pass
 
     with pytest.raises(Refused):
-        with database.unit_of_work(batched=True) as uow:
+        with database.unit_of_work() as uow:
             lock_and_read(uow)
             set_subject(uow, "changed")
             raise Refused()
@@ -84,7 +148,7 @@ def test_a_held_row_lock_in_a_batched_unit_of_work_is_case_busy(database, empty_
     with psycopg.connect(empty_db_url) as other:
         other.execute("SELECT id FROM support_case WHERE id = 1 FOR UPDATE")
         with pytest.raises(CaseBusy):
-            with database.unit_of_work(batched=True) as uow:
+            with database.unit_of_work() as uow:
                 lock_and_read(uow)
     assert subject(database) == "before"
 
@@ -98,9 +162,10 @@ def test_a_statement_timeout_in_the_commit_batch_is_unavailable_not_an_unknown_o
         with psycopg.connect(empty_db_url) as other:
             other.execute("LOCK TABLE case_history IN SHARE MODE")  # the history insert waits
             with pytest.raises(ServiceUnavailable) as raised:
-                with slow.unit_of_work(batched=True) as uow:
+                with slow.unit_of_work() as uow:
                     lock_and_read(uow)
                     set_subject(uow, "timed out")
+                    uow.commit()
         assert not isinstance(raised.value, CommitOutcomeUnknown)
     finally:
         slow.close()
@@ -122,19 +187,21 @@ def test_every_named_query_of_the_service_prepares(database):
 def test_prepared_statements_outlive_an_error_and_are_not_prepared_twice(database):
     """A batch that fails after its PREPAREs ran leaves them on the server;
     the next batch must neither lack them nor prepare them again."""
-    with pytest.raises(psycopg.errors.CheckViolation):
-        with database.unit_of_work(batched=True) as uow:
+    with pytest.raises(StorageFault):
+        with database.unit_of_work() as uow:
             lock_and_read(uow)
             set_subject(uow, "x" * 1025)
+            uow.commit()
     for text in ("first", "second"):
-        with database.unit_of_work(batched=True) as uow:
+        with database.unit_of_work() as uow:
             lock_and_read(uow)
             set_subject(uow, text)
+            uow.commit()
         assert subject(database) == text
 
 
-def test_a_single_statement_unit_of_work_opens_no_transaction(database):
-    with database.unit_of_work(single_statement=True) as uow:
+def test_a_unit_of_work_without_a_transaction_opens_none(database):
+    with database.unit_of_work(transaction=False) as uow:
         assert uow.statements.one("get_case_facts", {"case_id": 1})["case_row"]["subject"] == "before"
         assert uow.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
@@ -142,17 +209,18 @@ def test_a_single_statement_unit_of_work_opens_no_transaction(database):
 def test_a_queued_read_runs_in_its_place_and_its_row_waits_for_the_caller(database):
     """Its row is the database as it stood at its place in the batch: before
     the write queued after it, which the next read sees."""
-    with database.unit_of_work(batched=True) as uow:
+    with database.unit_of_work() as uow:
         earlier = uow.statements.queue_read("get_case_facts", {"case_id": 1})
         set_subject(uow, "between")
         later = uow.statements.one("get_case_facts", {"case_id": 1})
         assert earlier.row()["case_row"]["subject"] == "before"
         assert later["case_row"]["subject"] == "between"
+        uow.commit()
     assert subject(database) == "between"
 
 
 def test_asking_a_queued_read_for_its_row_sends_it_inside_the_transaction(database):
-    with database.unit_of_work(batched=True) as uow:
+    with database.unit_of_work() as uow:
         pending = uow.statements.queue_read("get_case_facts", {"case_id": 1})
         assert pending.row()["case_row"]["subject"] == "before"
         assert uow.conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS

@@ -38,12 +38,6 @@ def refuse_if_dead(credentials: Credentials) -> None:
         services().auth.prepare(credentials)
 
 
-def checked_first(credentials: Credentials):
-    """A fault the view finds before the use case runs is answered only once
-    the credentials were checked (``Authenticator.checked_first``)."""
-    return services().auth.checked_first(credentials)
-
-
 def honor_forwarded_proto() -> None:
     """Behind a proxy named in CASEMGR_TRUSTED_PROXIES that terminates TLS,
     the request came over the scheme the proxy says (X-Forwarded-Proto):

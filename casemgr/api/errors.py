@@ -15,9 +15,11 @@ from casemgr.domain.search import MAX_SEARCH_CANDIDATES
 from casemgr.service.errors import (
     CaseBusy,
     CommitOutcomeUnknown,
+    ConcurrentChange,
     PasswordChecksBusy,
     ServiceUnavailable,
     StatementTimeout,
+    StorageFault,
     WebhookLookupsBusy,
 )
 
@@ -178,6 +180,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     NotAcceptable: E(406, "406-9001", "accept", "NotAcceptable", "Accept names neither application/json nor application/xml"),
     LanguageNotSupported: E(406, "406-100", "language", "NotSupported", "Accept-Language missing (v3), or naming none of the 15 locales"),
     domain.StaleCase: E(409, "409-100", "lastModified", "Conflict", "lastModified does not match the case's; details carry the current value"),
+    ConcurrentChange: E(409, "409-9001", "case", "ConcurrentChange", "Another request wrote the same thing at the same time (the database refused this one's write); nothing saved: re-read and retry"),
     RequestTimeout: E(408, "408-9001", "body", "Timeout", "Request body did not arrive within the read timeout"),
     LengthRequired: E(411, "411-9001", "body", "LengthRequired", "Body length unknown"),
     domain.PreconditionFailed: E(412, "412-9001", "etag", "PreconditionFailed", "If-Match does not match the case's ETag"),
@@ -185,6 +188,9 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     UnsupportedMediaType: E(415, "415-9001", "contentType", "Unsupported", "Content-Type is neither application/json nor application/xml"),
     UnsupportedContentCoding: E(415, "415-9002", "contentEncoding", "Unsupported", "Request body sent with a Content-Encoding (gzip, br…) other than identity; send it uncompressed"),
     InternalError: E(500, "500-100", "system", "InternalError", "System unable to process the request"),
+    # The database refused a statement the service should not have sent:
+    # the service's fault, answered like any other.
+    StorageFault: E(500, "500-100", "system", "InternalError", "System unable to process the request"),
     ServiceUnavailable: E(503, "503-9001", "system", "Unavailable", "Database unavailable; retry shortly"),
     CaseBusy: E(503, "503-9002", "case", "Busy", "Case locked by another request for too long; retry"),
     PasswordChecksBusy: E(503, "503-9004", "system", "PasswordChecksBusy", "Too many password checks in progress; retry shortly"),

@@ -7,18 +7,25 @@ import logging
 import re
 from typing import Callable
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from casemgr.api import errors
 from casemgr.api.egain.responses import error_response as egain_error_response
 from casemgr.api.egain_v12.views import error_response as egain_v12_error_response
 from casemgr.api.thalamus_v4.responses import error_response as thalamus_error_response
+from casemgr.api.context import services
 from casemgr.api.wire import IDENTITY
 from casemgr.api.egain_v3.oauth import oauth_error_response
 from casemgr.domain.errors import DomainError
 from casemgr.edge import EDGE_REFUSAL, HOLD_HEADER
-from casemgr.service.errors import PasswordChecksBusy, ServiceUnavailable, WebhookLookupsBusy
+from casemgr.service.errors import (
+    ConcurrentChange,
+    PasswordChecksBusy,
+    ServiceUnavailable,
+    StorageFault,
+    WebhookLookupsBusy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +68,10 @@ _HTTP_STATUS_ERRORS = {
 
 
 def handle_refusal(exc: Exception) -> Response:
+    first = _credentials_first(exc)
+    if first is not exc:
+        # Answered by its own handler (v3's challenges for a missing scope).
+        return current_app.handle_user_exception(first)
     response = renderer_for_path(request.path)(exc)
     if isinstance(exc, errors.UnsupportedContentCoding):
         # RFC 9110 section 15.5.16: the codings a request body may have.
@@ -72,6 +83,21 @@ def handle_refusal(exc: Exception) -> Response:
         # for it.
         response.headers[HOLD_HEADER] = "1"
     return response
+
+
+def _credentials_first(exc: Exception) -> Exception:
+    """401 comes first in the order of faults, in this one place: a request
+    refused before its credentials were judged (a parse error of the view, a
+    domain refusal raised before the use case's first message) has them
+    checked on their own, in one message, and a dead credential's refusal
+    answers instead (``Authenticator.refusal_first``). A fault of the
+    service itself (5xx) is answered as it is: the check would most likely
+    fail the same way, and the client can do nothing about either."""
+    presented = g.get("credentials")
+    if presented is None or g.get("credentials_judged") or errors.entry_for(exc).status >= 500:
+        return exc
+    g.credentials_judged = True
+    return services().auth.refusal_first(presented, exc)
 
 
 def handle_http_exception(exc: HTTPException) -> Response:
@@ -122,7 +148,7 @@ def register_request_guards(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    for cls in (DomainError, errors.WireError, ServiceUnavailable):
+    for cls in (DomainError, errors.WireError, ServiceUnavailable, ConcurrentChange, StorageFault):
         app.register_error_handler(cls, handle_refusal)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

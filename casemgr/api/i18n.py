@@ -77,6 +77,7 @@ USER_MESSAGES: dict[str, str] = {
     "406-100": "The requested language is not supported.",
     "406-9001": "The requested response format is not supported.",
     "409-100": "Someone else changed the case in the meantime. Reload it and try again.",
+    "409-9001": "Someone else changed the case in the meantime. Reload it and try again.",
     "408-9001": "The request did not arrive in time. Please try again.",
     "411-9001": "The size of the request is unknown.",
     "429-9001": "Too many failed attempts. Please wait and try again.",

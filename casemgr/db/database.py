@@ -9,7 +9,7 @@ sees a psycopg exception.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg
@@ -21,13 +21,22 @@ from casemgr.db.repositories import PgAuthRepository, PgCaseRepository
 from casemgr.db.statements import Statements
 from casemgr.db.thalamus_repository import PgThalamusRepository
 from casemgr.db.webhook_repository import PgWebhookRepository
-from casemgr.service.errors import CaseBusy, CommitOutcomeUnknown, ServiceUnavailable, StatementTimeout
+from casemgr.service.errors import (
+    CaseBusy,
+    CommitOutcomeUnknown,
+    ConcurrentChange,
+    ServiceUnavailable,
+    StatementTimeout,
+    StorageFault,
+)
 
 log = logging.getLogger(__name__)
 
 
 class PgUnitOfWork:
-    def __init__(self, conn: psycopg.Connection):
+    """The repositories of one unit of work, on one connection."""
+
+    def __init__(self, conn: psycopg.Connection, transaction: _QueuedTransaction | None = None):
         self.conn = conn
         self.statements = Statements(conn)
         self.cases = PgCaseRepository(self.statements)
@@ -35,6 +44,23 @@ class PgUnitOfWork:
         self.thalamus = PgThalamusRepository(self.statements)
         self.history = PgHistoryRepository(self.statements)
         self.webhooks = PgWebhookRepository(self.statements)
+        self._transaction = transaction or _QueuedTransaction(self.statements, opened=False)
+
+    def commit(self) -> None:
+        """Sends what is queued with the COMMIT: the only way a unit of
+        work's writes are kept. Without a transaction, sends what is
+        queued (each message committed on its own)."""
+        self._transaction.commit()
+
+    def commit_what_was_sent(self) -> None:
+        """Commits what the messages sent so far did, and sends nothing
+        queued since: a refused edit keeps its credential check's touch of
+        the session, and nothing else."""
+        self._transaction.commit_what_was_sent()
+
+    @property
+    def committed(self) -> bool:
+        return self._transaction.committed
 
 
 class Database:
@@ -71,61 +97,83 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def unit_of_work(self, *, batched: bool = False, single_statement: bool = False) -> Iterator[PgUnitOfWork]:
-        """One transaction: committed when the block ends, rolled back when it raises.
+    def unit_of_work(self, *, transaction: bool = True) -> Iterator[PgUnitOfWork]:
+        """One unit of work on one connection of the pool.
 
-        Writes are queued and sent with the next read, or when the block ends
-        (casemgr.db.statements). ``batched``: BEGIN and COMMIT are queued
-        too, so a block that reads once costs two round trips: BEGIN with the
-        statements up to the read, then the writes with COMMIT. The server
-        still runs them one after the other, in order.
-        ``single_statement``: the block only reads, one message at a time,
-        each message atomic on its own (Postgres runs it as one implicit
-        transaction), so no BEGIN/COMMIT is sent around them (the pool's
-        connections are in autocommit mode). A read that waits for the
-        credential check (a search, a history or feed page) sends two."""
-        committing = False
-        conn = None
+        ``transaction``: its BEGIN travels with the first message sent and
+        its COMMIT with the last, which ``commit()`` sends; a block that
+        ends without ``commit()``, or raises, rolls back and sends nothing
+        it queued. Writes wait for the next read or for the commit
+        (casemgr.db.statements), so an edit that reads once costs two round
+        trips. On a connection already in a transaction (a test's, rolled
+        back at its end), a savepoint stands in for the transaction, as
+        psycopg nests ``conn.transaction()``.
+        Without ``transaction``: no BEGIN or COMMIT; each message is atomic
+        on its own (Postgres runs a message of several statements as one
+        implicit transaction, and the pool's connections are in autocommit
+        mode), so a block that sends one message costs one round trip.
+
+        Why not psycopg's ``conn.transaction()``: it sends BEGIN in a
+        message of its own, a third round trip per edit (counted by
+        tests/api/test_round_trips.py); the queued BEGIN does the same work
+        in the first message.
+
+        Every driver error becomes a service error here (``_service_error``)."""
+        conn = queued = None
         try:
             with self.pool.connection() as conn:
-                uow = PgUnitOfWork(conn)
-                if batched:
-                    with _batched_transaction(uow.statements):
-                        yield uow
-                        committing = True
-                else:
-                    with nullcontext() if single_statement else conn.transaction():
-                        yield uow
-                        uow.statements.flush()
-                        committing = True
-        except psycopg.errors.LockNotAvailable as exc:
-            raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
-        except psycopg.errors.TransactionRollback as exc:
-            raise CaseBusy("The case is being changed by another request; retry shortly.") from exc
-        except psycopg.OperationalError as exc:
+                queued = _QueuedTransaction(Statements(conn), opened=transaction)
+                uow = PgUnitOfWork(conn, queued)
+                # The repositories and the transaction share one queue.
+                queued.statements = uow.statements
+                queued.open()
+                try:
+                    yield uow
+                    if not transaction:
+                        queued.commit()
+                finally:
+                    if not queued.committed:
+                        queued.roll_back()
+        except psycopg.Error as exc:
+            raise self._service_error(exc, conn, committing=queued is not None and queued.committing) from exc
+        except psycopg_pool.PoolTimeout as exc:
+            log.warning("database unavailable: %s", type(exc).__name__)
+            raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc
+
+    def _service_error(self, exc: psycopg.Error, conn: psycopg.Connection | None, *, committing: bool) -> Exception:
+        """The one boundary where a driver error becomes the service's."""
+        if isinstance(exc, (psycopg.errors.LockNotAvailable, psycopg.errors.TransactionRollback)):
+            return CaseBusy("The case is being changed by another request; retry shortly.")
+        if isinstance(exc, psycopg.errors.QueryCanceled) and not (committing and _commit_may_have_run(conn, exc)):
+            # 57014: the statement timeout (the app sends no cancel request
+            # of its own; an operator's pg_cancel_backend would read the
+            # same). The database is up and nothing was saved.
+            log.warning("statement timeout (%d ms)", self.statement_timeout_ms)
+            return StatementTimeout(
+                f"The database stopped this request after {self.statement_timeout_ms} ms (its statement "
+                "timeout); nothing was saved. Retrying it unchanged will most likely take as long again: "
+                "ask for less (a narrower filter, a smaller page), or try later.")
+        if isinstance(exc, psycopg.OperationalError):
             if committing and _commit_may_have_run(conn, exc):
                 # The connection failed while the commit was under way: the
                 # server may have committed. Say so, rather than "not saved".
                 log.warning("connection lost while committing: %s", type(exc).__name__)
-                raise CommitOutcomeUnknown(
-                    "The connection to the database was lost while the change was being saved; it may or may not "
-                    "have been saved. Read the case before retrying."
-                ) from exc
-            if isinstance(exc, psycopg.errors.QueryCanceled):
-                # 57014: the statement timeout (the app sends no cancel
-                # request of its own; an operator's pg_cancel_backend would
-                # read the same). The database is up and nothing was saved.
-                log.warning("statement timeout (%d ms)", self.statement_timeout_ms)
-                raise StatementTimeout(
-                    f"The database stopped this request after {self.statement_timeout_ms} ms (its statement "
-                    "timeout); nothing was saved. Retrying it unchanged will most likely take as long again: "
-                    "ask for less (a narrower filter, a smaller page), or try later."
-                ) from exc
+                return CommitOutcomeUnknown(
+                    "The connection to the database was lost while the change was being saved; it may or may "
+                    "not have been saved. Read the case before retrying.")
             log.warning("database unavailable: %s", type(exc).__name__)
-            raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc
-        except psycopg_pool.PoolTimeout as exc:
-            log.warning("database unavailable: %s", type(exc).__name__)
-            raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc
+            return ServiceUnavailable("The database is unavailable; retry shortly.")
+        if isinstance(exc, (psycopg.errors.UniqueViolation, psycopg.errors.ExclusionViolation)):
+            # Two requests wrote the same key at the same time; the one
+            # that lost wrote nothing, and the same request may pass now.
+            log.warning("concurrent write refused: %s (%s)", type(exc).__name__, _constraint(exc))
+            return ConcurrentChange("Another request made the same change at the same time; nothing of this "
+                                    "request was saved. Read the case and retry.")
+        # A constraint the service should have checked before writing, a
+        # value the database refused, SQL that does not run: a fault of
+        # the service, logged with its cause, answered as the API's 500.
+        log.error("database refused the request: %s (%s): %s", type(exc).__name__, _constraint(exc), exc)
+        return StorageFault("The database refused the request; nothing was saved.")
 
     def stats(self) -> dict:
         """The pool's size, idle connections and waiting requests."""
@@ -133,27 +181,73 @@ class Database:
 
     def is_ready(self) -> bool:
         try:
-            with self.unit_of_work() as uow:
+            with self.unit_of_work(transaction=False) as uow:
                 uow.conn.execute("SELECT 1")
         except ServiceUnavailable:
             return False
         return True
 
 
-@contextmanager
-def _batched_transaction(statements: Statements) -> Iterator[None]:
-    """A transaction whose BEGIN travels with the first statement sent and
-    whose COMMIT travels with the last. When the block or the final batch
-    raises, nothing queued is sent and the transaction is rolled back."""
-    statements.queue_command("BEGIN")
-    try:
-        yield
-        statements.flush("COMMIT")
-    except BaseException:
-        statements.discard()
-        if statements.conn.info.transaction_status in (_IN_TRANSACTION, _IN_FAILED_TRANSACTION):
-            statements.conn.rollback()
-        raise
+class _QueuedTransaction:
+    """BEGIN queued to travel with the first message and COMMIT with the
+    last; on a connection already in a transaction, a savepoint and its
+    release. Without a transaction (``opened=False``), only the savepoint
+    when nested, so that a failing message rolls back to it and leaves the
+    outer transaction usable."""
+
+    SAVEPOINT = "casemgr_unit"
+
+    def __init__(self, statements: Statements, *, opened: bool):
+        self.statements = statements
+        self.opened = opened
+        self.nested = statements.conn.info.transaction_status != _IDLE
+        self.committing = False
+        self.committed = False
+
+    def open(self) -> None:
+        if self.nested:
+            self.statements.queue_command(f"SAVEPOINT {self.SAVEPOINT}")
+        elif self.opened:
+            self.statements.queue_command("BEGIN")
+
+    def commit(self) -> None:
+        self.committing = True
+        if self.nested and self.opened:
+            self.statements.flush(f"RELEASE SAVEPOINT {self.SAVEPOINT}")
+        elif self.opened:
+            self.statements.flush("COMMIT")
+        elif self.statements.holds_statements():
+            # Nested without a transaction, the savepoint stays until the
+            # outer transaction ends: releasing it would cost a message.
+            self.statements.flush()
+        else:
+            self.statements.discard()
+        self.committed = True
+
+    def commit_what_was_sent(self) -> None:
+        self.statements.discard()
+        if self.statements.messages_sent:
+            self.commit()
+        else:
+            self.committed = True  # nothing reached the server: nothing to end
+
+    def roll_back(self) -> None:
+        """Nothing queued is sent; what was sent is undone."""
+        self.statements.discard()
+        conn = self.statements.conn
+        if conn.broken or conn.closed:
+            return  # the server rolls back a lost session's transaction itself
+        if self.nested:
+            if self.statements.messages_sent:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {self.SAVEPOINT}")
+                if self.opened:
+                    conn.execute(f"RELEASE SAVEPOINT {self.SAVEPOINT}")
+        elif conn.info.transaction_status in (_IN_TRANSACTION, _IN_FAILED_TRANSACTION):
+            conn.rollback()
+
+
+def _constraint(exc: psycopg.Error) -> str:
+    return getattr(exc.diag, "constraint_name", None) or exc.sqlstate or "?"
 
 
 def _commit_may_have_run(conn: psycopg.Connection | None, exc: psycopg.OperationalError) -> bool:
@@ -167,6 +261,7 @@ def _commit_may_have_run(conn: psycopg.Connection | None, exc: psycopg.Operation
     return exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P"))
 
 
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 _IN_TRANSACTION = psycopg.pq.TransactionStatus.INTRANS
 _IN_FAILED_TRANSACTION = psycopg.pq.TransactionStatus.INERROR
 
@@ -176,7 +271,7 @@ class NoDatabase:
     OpenAPI spec is generated): every use case answers 503."""
 
     @contextmanager
-    def unit_of_work(self, **_options) -> Iterator[PgUnitOfWork]:
+    def unit_of_work(self, *, transaction: bool = True) -> Iterator[PgUnitOfWork]:
         raise ServiceUnavailable("No database is configured.")
         yield  # pragma: no cover
 

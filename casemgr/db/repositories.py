@@ -272,6 +272,10 @@ class Resolution:
     def __init__(self, pending: Pending):
         self._pending = pending
 
+    @property
+    def answered(self) -> bool:
+        return self._pending.answered
+
     def row(self) -> dict:
         row = self._pending.row()
         return {"user": user_facts_from_json(row["user_row"]), "customer": row["customer_row"],

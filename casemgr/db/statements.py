@@ -97,6 +97,12 @@ class Pending:
             raise RuntimeError("a queued read was never answered")
         return self._row
 
+    @property
+    def answered(self) -> bool:
+        """Whether its batch was sent and answered (so ``row`` costs no
+        round trip)."""
+        return self._answered
+
     def answer(self, row: dict | None) -> None:
         self._row, self._answered = row, True
 
@@ -116,6 +122,9 @@ class Statements:
         self.conn = conn
         self._cursor = ClientCursor(conn, row_factory=dict_row)
         self._queued: list[_Statement] = []
+        # Messages sent so far (a failed one included): whether anything
+        # this unit of work queued has reached the server.
+        self.messages_sent = 0
 
     def one(self, name: str, params: dict | None = None) -> dict | None:
         return self._send(_named(name, params)).fetchone()
@@ -152,6 +161,10 @@ class Statements:
             self.queue_command(final_command)
         self.send_queued()
 
+    def holds_statements(self) -> bool:
+        """Whether anything besides transaction commands is queued."""
+        return any(statement.name for statement in self._queued)
+
     def discard(self) -> None:
         self._queued.clear()
 
@@ -162,6 +175,7 @@ class Statements:
         prepared = self._prepared()
         missing = list(dict.fromkeys(s.name for s in batch if s.name and s.name not in prepared))
         statements = [_Statement(name, prepared_query(name).prepare_sql) for name in missing] + batch
+        self.messages_sent += 1
         try:
             self._cursor.execute(_SEPARATOR.join(s.sql for s in statements),
                                  [a for s in statements for a in s.arguments])

@@ -1,15 +1,20 @@
 """Who sends a request: credentials resolved inside the use case, and logins.
 
 ``Authenticator.queue`` puts a request's credential checks into the unit of
-work's next message to Postgres, ahead of whatever the use case sends (for
+work's next message to Postgres (``casemgr.service.unit_of_work`` calls it
+for every use case), ahead of whatever the use case sends (for
 an edit, the locks and the facts), through one live-credential query per
 kind (``sql/queries/credentials.sql``): a session (v12, the Thalamus cookie),
 a bearer token (v3), a verified password (Thalamus HTTP Basic), and a
 Thalamus touchpoint before any of them. A credential that does not open the
 API marks the transaction refused, so the case locks queued after it are not
 taken. The same queries answer ``check``, the standalone check of a request
-refused before its use case ran, so a dead credential is a 401 before any
-other fault (401 comes first in the order of faults).
+refused before its credentials were judged (``refusal_first``, called by the
+one error handler), so a dead credential is a 401 before any other fault
+(401 comes first in the order of faults).
+
+The Authenticator and the password checks are the machinery of the unit of
+work itself: they alone open the store's units of work directly.
 
 ``SessionService`` issues sessions (logins) and ends them. Session ids carry
 the keyed tag of ``casemgr.service.credentials``; only their SHA-256 is
@@ -18,9 +23,8 @@ stored, so a copy of the table opens no session.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from casemgr import metrics
 from casemgr.domain import errors
@@ -34,11 +38,13 @@ from casemgr.service.credentials import (
 )
 from casemgr.service.passwords import PasswordChecker, too_many_attempts
 from casemgr.service.ports import UnitOfWorkFactory
+from casemgr.service.unit_of_work import UnitsOfWork
 
 # Thalamus HTTP Basic names an operator (by login or email), else a party.
 PRINCIPAL_KINDS = ("user", "customer")
 # Refusals that are the credential check's own answer already.
-_CREDENTIAL_REFUSALS = (errors.AuthenticationRequired, errors.InvalidCredentials, errors.TooManyFailedAttempts)
+_CREDENTIAL_REFUSALS = (errors.AuthenticationRequired, errors.InvalidCredentials, errors.TooManyFailedAttempts,
+                        errors.ScopeNotGranted)
 
 
 @dataclass(frozen=True)
@@ -48,20 +54,52 @@ class SessionPolicy:
     max_per_principal: int
 
 
+class CredentialCheck:
+    """A request's credential check, queued into a unit of work's next
+    message: ``actor`` answers once it was sent (sending it if need be), or
+    raises the refusal, the same one every time it is asked."""
+
+    def __init__(self, credentials: Credentials, touchpoint, principal, passwords: PasswordChecker):
+        self._credentials = credentials
+        self._touchpoint = touchpoint
+        self._principal = principal
+        self._passwords = passwords
+        self._refusal: errors.DomainError | None = None
+
+    @property
+    def answered(self) -> bool:
+        return all(pending is None or pending.answered for pending in (self._touchpoint, self._principal))
+
+    def actor(self) -> Actor:
+        if self._refusal is not None:
+            raise self._refusal
+        try:
+            return self._judge()
+        except _CREDENTIAL_REFUSALS as refusal:
+            self._refusal = refusal
+            raise
+
+    def _judge(self) -> Actor:
+        credentials = self._credentials
+        if self._touchpoint is not None:
+            judge_touchpoint(self._touchpoint.row())
+        if credentials.actor is None and self._principal is not None:
+            credentials.actor = _actor_of(credentials, self._principal.row())
+            if credentials.actor is None and credentials.kind is CredentialKind.PASSWORD:
+                # Verified, but the account changed since (its password,
+                # or it was disabled): never trusted again from memory.
+                self._passwords.pairs.forget(credentials.principal, credentials.secret)
+                raise errors.InvalidCredentials("Invalid user name or password.")
+        if credentials.actor is None and credentials.needs_principal:
+            raise credentials.dead_principal(_dead_message(credentials))
+        return credentials.actor
+
+
 class Authenticator:
     def __init__(self, unit_of_work: UnitOfWorkFactory, policy: SessionPolicy, passwords: PasswordChecker):
         self._unit_of_work = unit_of_work
         self.policy = policy
         self.passwords = passwords
-
-    @contextmanager
-    def unit_of_work(self, credentials: Credentials, *, writes_case_data: bool = True,
-                     **options) -> Iterator[tuple[object, Callable[[], Actor]]]:
-        """A use case's unit of work with the credential checks queued first:
-        yields it and the function that answers the actor (``queue``)."""
-        self.prepare(credentials)
-        with self._unit_of_work(**options) as uow:
-            yield uow, self.queue(uow, credentials, writes_case_data=writes_case_data)
 
     def prepare(self, credentials: Credentials) -> None:
         """What is judged before any unit of work: a credential refused
@@ -71,48 +109,33 @@ class Authenticator:
             raise credentials.dead_principal(_dead_message(credentials))
         self._verify_password(credentials)
 
-    def queue(self, uow, credentials: Credentials, *, writes_case_data: bool = True) -> Callable[[], Actor]:
-        """Queues the credential checks (``prepare`` has run); the returned
-        function answers the actor once they were sent (sending them if need
-        be), or raises the refusal. ``writes_case_data`` False lets the
-        session's touch commit without waiting for its flush."""
+    def queue(self, uow, credentials: Credentials, *, relaxed: bool) -> CredentialCheck:
+        """Queues the credential checks into the unit of work's next message
+        (``prepare`` has run). ``relaxed``: the unit of work writes no case
+        data, so the session's touch commits without waiting for its flush."""
         touchpoint = uow.auth.queue_touchpoint(credentials.touchpoint) if credentials.touchpoint else None
-        principal = self._queue_principal(uow, credentials, relaxed=not writes_case_data)
-
-        def actor() -> Actor:
-            if touchpoint is not None:
-                judge_touchpoint(touchpoint.row())
-            if credentials.actor is None and principal is not None:
-                credentials.actor = _actor_of(credentials, principal.row())
-                if credentials.actor is None and credentials.kind is CredentialKind.PASSWORD:
-                    # Verified, but the account changed since (its password,
-                    # or it was disabled): never trusted again from memory.
-                    self.passwords.pairs.forget(credentials.principal, credentials.secret)
-                    raise errors.InvalidCredentials("Invalid user name or password.")
-            if credentials.actor is None and credentials.needs_principal:
-                raise credentials.dead_principal(_dead_message(credentials))
-            return credentials.actor
-        return actor
-
-    @contextmanager
-    def checked_first(self, credentials: Credentials) -> Iterator[None]:
-        """A fault found before the use case's unit of work is answered only
-        once the credentials were checked on their own: a dead credential is
-        a 401 whatever else is wrong with the request (401 comes first in the
-        order of faults)."""
-        try:
-            yield
-        except Exception as fault:
-            if credentials.actor is None and not isinstance(fault, _CREDENTIAL_REFUSALS):
-                self.check(credentials)
-            raise
+        principal = self._queue_principal(uow, credentials, relaxed=relaxed)
+        return CredentialCheck(credentials, touchpoint, principal, self.passwords)
 
     def check(self, credentials: Credentials) -> Actor | None:
-        """The credentials on their own, in one message: for a request that
-        is refused before its use case runs, so that a dead credential is
+        """The credentials on their own, in one message: for a request
+        refused before its use case ran, so that a dead credential is
         answered first."""
-        with self.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (_uow, actor):
-            return actor()
+        self.prepare(credentials)
+        with self._unit_of_work(transaction=False) as uow:
+            return self.queue(uow, credentials, relaxed=True).actor()
+
+    def refusal_first(self, credentials: Credentials, fault: Exception) -> Exception:
+        """The answer to a request refused for ``fault`` before its
+        credentials were judged: their own refusal when they are dead (401
+        comes first in the order of faults), else ``fault``."""
+        if credentials.actor is not None or isinstance(fault, _CREDENTIAL_REFUSALS):
+            return fault
+        try:
+            self.check(credentials)
+        except Exception as refusal:
+            return refusal
+        return fault
 
     def _verify_password(self, credentials: Credentials) -> None:
         """HTTP Basic: the password is verified (or found among the recently
@@ -184,9 +207,9 @@ def _dead_message(credentials: Credentials) -> str:
 
 
 class SessionService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, policy: SessionPolicy, passwords: PasswordChecker,
+    def __init__(self, units: UnitsOfWork, policy: SessionPolicy, passwords: PasswordChecker,
                  tags: CredentialTags, authenticator: Authenticator):
-        self._unit_of_work = unit_of_work
+        self._units = units
         self.policy = policy
         self.passwords = passwords
         self.tags = tags
@@ -200,10 +223,11 @@ class SessionService:
         verified = self.passwords.verify(credentials.principal, credentials.secret, credentials.address,
                                          kinds=kinds, before=touchpoint_first(credentials))
         session_id = self.tags.issue()
-        with self._unit_of_work() as uow:
+        with self._units() as uow:
             self._make_room(uow, credentials.api, verified, force)
             uow.auth.create_session(hash_secret(session_id), credentials.api, verified.user_id,
                                     verified.customer_id)
+            uow.commit()
         return session_id
 
     def actor_of_session(self, api: str, session_id: str) -> Actor:
@@ -225,10 +249,10 @@ class SessionService:
     def logout(self, credentials: Credentials) -> None:
         """Ends the session the credentials carry, once they were checked
         (a touchpoint first, on Thalamus)."""
-        with self._authenticator.unit_of_work(credentials, writes_case_data=False, batched=True) as (uow, actor):
-            actor()
+        with self._units(credentials) as uow:
             if credentials.kind is CredentialKind.SESSION:
                 uow.auth.delete_session(hash_secret(credentials.secret))
+            uow.commit()
 
 
 def customer_actor(row: dict) -> Actor:

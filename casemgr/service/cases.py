@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable
 
 from casemgr.domain import edit, errors
 from casemgr.domain.model import MAX_CASES_PER_READ, Actor, EditCase
@@ -22,9 +21,8 @@ from casemgr.domain.readmodel import CaseView
 from casemgr.domain.search import CaseSearch, SearchPage, check_found, check_search
 from casemgr.domain.versions import etag_for
 from casemgr.domain.visibility import view_of
-from casemgr.service.auth import Authenticator
+from casemgr.service.unit_of_work import UnitOfWork, UnitsOfWork
 from casemgr.service.credentials import Credentials
-from casemgr.service.errors import ServiceUnavailable
 from casemgr.service.fairshare import ReadSlots
 from casemgr.service.history import explain_conflict
 
@@ -49,8 +47,8 @@ class CasesRead:
 
 
 class CaseService:
-    def __init__(self, authenticator: Authenticator, read_slots: ReadSlots):
-        self._auth = authenticator
+    def __init__(self, units: UnitsOfWork, read_slots: ReadSlots):
+        self._units = units
         self._read_slots = read_slots
 
     def edit_case(self, credentials: Credentials, cmd: EditCase, *, answer_with_view: bool = False,
@@ -58,54 +56,45 @@ class CaseService:
         """``answer_with_view``: the case as written comes back too (with its
         ``newest_comments`` newest comments), read in the round trip that
         commits."""
-        with self._auth.checked_first(credentials):
-            edit.check_request(cmd)
-        # Batched: BEGIN, the credential check, the locks and the facts go in
-        # one round trip, the write and COMMIT in a second. The facts
-        # statement still starts only once the statement before it holds the
-        # locks.
-        refusal: errors.DomainError | None = None
-        try:
-            with self._auth.unit_of_work(credentials, batched=True) as (uow, actor_of):
-                try:
-                    result = _apply_edit(uow, actor_of, cmd)
-                    # Read in the message that commits: no second transaction.
-                    view = uow.cases.queue_case_view(cmd.case_id, newest_comments) if answer_with_view else None
-                except errors.DomainError as refused:
-                    # Nothing of the case was written: commit the session's
-                    # use, so a refused edit keeps its session alive like any
-                    # other request.
-                    refusal = refused
-        except ServiceUnavailable:
-            if refusal is None:
+        edit.check_request(cmd)
+        # BEGIN, the credential check, the locks and the facts go in one
+        # round trip, the write and COMMIT in a second. The facts statement
+        # still starts only once the statement before it holds the locks.
+        with self._units(credentials) as uow:
+            try:
+                result = _apply_edit(uow, cmd)
+            except errors.DomainError:
+                # Nothing of the case was written: the refused edit keeps
+                # its session alive like any other request.
+                uow.keep_session_alive()
                 raise
-            # Committing only the session's use failed: the refusal stands.
-        if refusal is not None:
-            raise refusal
+            # Read in the message that commits: no second transaction.
+            view = uow.cases.queue_case_view(cmd.case_id, newest_comments) if answer_with_view else None
+            uow.commit()
         return replace(result, view=view()) if view else result
 
     def close_cases(self, credentials: Credentials, case_ids: list[int], api: str) -> list[EditResult]:
         """Close open cases, all or none: each status becomes the first
         configured status whose state is closed (Close Case action needed).
         Cases are closed in ascending id order, the order every edit locks in."""
-        self._refuse_too_many(credentials, case_ids, "closed")
-        with self._auth.unit_of_work(credentials) as (uow, actor_of):
+        _refuse_too_many(case_ids, "closed")
+        with self._units(credentials) as uow:
             closed = uow.cases.first_closed_status()
             name = closed.name if closed else ""
-            return [
-                _apply_edit(uow, actor_of, EditCase(case_id=case_id, api=api, status_name=name))
-                for case_id in sorted(set(case_ids))
-            ]
+            results = [_apply_edit(uow, EditCase(case_id=case_id, api=api, status_name=name))
+                       for case_id in sorted(set(case_ids))]
+            uow.commit()
+        return results
 
     def read_cases(self, credentials: Credentials, case_ids: list[int], newest_comments: int = 0) -> CasesRead:
         """The cases among ``case_ids`` that exist and the actor may see, each
         with its ``newest_comments`` newest comments (a read that shows no
         comment loads none, however many a case holds): the credential check
         and the read in one message to the database."""
-        self._refuse_too_many(credentials, case_ids, "read")
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
+        _refuse_too_many(case_ids, "read")
+        with self._units(credentials, transaction=False) as uow:
             views = uow.cases.case_views(list(dict.fromkeys(case_ids)), newest_comments)
-            actor = actor_of()
+            actor = uow.actor
         view = view_of(actor)
         return CasesRead(actor, [v for v in views if view.sees_case(v)])
 
@@ -121,15 +110,11 @@ class CaseService:
         filters, orders and pages (sql/queries/search.sql). Two messages:
         the credential check with the check of the custom attribute names,
         then, holding one of the principal's read slots, the search."""
-        try:
-            check_search(search)
-        except errors.DomainError:
-            self._auth.check(credentials)  # a dead credential's 401 comes first
-            raise
+        check_search(search)
         names = [name for name, _ in search.custom]
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
+        with self._units(credentials, transaction=False) as uow:
             unknown = uow.cases.queue_unknown_custom_attributes(names) if names else None
-            actor = actor_of()
+            actor = uow.actor
             missing = unknown() if unknown else []
             if missing:
                 raise errors.UnknownCustomAttribute(f"Custom attribute '{missing[0]}' is not configured.",
@@ -143,27 +128,27 @@ class CaseService:
         return replace(found, cases=[v for v in found.cases if view.sees_case(v)])
 
     def custom_attribute_definitions(self, credentials: Credentials):
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            definitions = uow.cases.custom_attributes()
-            actor_of()
-        return definitions
-
-    def _refuse_too_many(self, credentials: Credentials, case_ids: list[int], verb: str) -> None:
-        if len(case_ids) > MAX_CASES_PER_READ:
-            with self._auth.checked_first(credentials):
-                raise errors.TooManyCaseIds(
-                    f"At most {MAX_CASES_PER_READ} cases may be {verb} at once.", limit=MAX_CASES_PER_READ)
+        with self._units(credentials, transaction=False) as uow:
+            # Never asks for the actor: the unit of work judges the
+            # credentials on its way out all the same.
+            return uow.cases.custom_attributes()
 
 
-def _apply_edit(uow, actor_of: Callable[[], Actor], cmd: EditCase) -> EditResult:
+def _refuse_too_many(case_ids: list[int], verb: str) -> None:
+    if len(case_ids) > MAX_CASES_PER_READ:
+        raise errors.TooManyCaseIds(
+            f"At most {MAX_CASES_PER_READ} cases may be {verb} at once.", limit=MAX_CASES_PER_READ)
+
+
+def _apply_edit(uow: UnitOfWork, cmd: EditCase) -> EditResult:
     """The one write path: lock, load facts, decide, write — inside the
     caller's unit of work, after its credential check (queued before the
     locks, which are taken only when it passes)."""
     uow.cases.lock_cases(cmd.ids_to_lock())
     # Only a link's facts depend on the actor: every other edit sends its
     # credential check, locks and facts in one message.
-    facts = uow.cases.load_edit_facts(cmd, actor_of() if cmd.facts_depend_on_actor() else None)
-    actor = actor_of()
+    facts = uow.cases.load_edit_facts(cmd, uow.actor if cmd.facts_depend_on_actor() else None)
+    actor = uow.actor
     try:
         update = edit.decide_edit(cmd, actor, facts)
     except errors.StaleCase as stale:

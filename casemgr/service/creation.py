@@ -7,33 +7,31 @@ from __future__ import annotations
 from casemgr.domain import create
 from casemgr.domain.create import CreateCase
 from casemgr.domain.readmodel import CategoryView
-from casemgr.service.auth import Authenticator
+from casemgr.service.unit_of_work import UnitsOfWork
 from casemgr.service.cases import EditResult
 from casemgr.service.credentials import Credentials
 
 
 class CaseCreationService:
-    def __init__(self, authenticator: Authenticator):
-        self._auth = authenticator
+    def __init__(self, units: UnitsOfWork):
+        self._units = units
 
     def create_case(self, credentials: Credentials, cmd: CreateCase, newest_comments: int = 0) -> EditResult:
         """A new case; the result names its id and first lastModified, and
         carries the case as created (with its ``newest_comments`` newest
         comments)."""
-        with self._auth.checked_first(credentials):
-            create.check_request(cmd)
-        with self._auth.unit_of_work(credentials, batched=True) as (uow, actor_of):
+        create.check_request(cmd)
+        with self._units(credentials) as uow:
             facts = uow.thalamus.load_creation_facts(cmd)
-            actor = actor_of()
+            actor = uow.actor
             new_case = create.decide_create(cmd, actor, facts)
             case_id, last_modified = uow.thalamus.insert_case(new_case, actor, cmd.api)
             view = uow.cases.queue_case_view(case_id, newest_comments)
+            uow.commit()  # the view is read in the message that commits
         return EditResult(case_id, last_modified, actor, view())
 
     def categories(self, credentials: Credentials) -> list[CategoryView]:
         """Every category with its types and their case data fields: what a
         new or edited case may be classified as (system nodes flagged)."""
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            categories = uow.thalamus.categories()
-            actor_of()
-        return categories
+        with self._units(credentials, transaction=False) as uow:
+            return uow.thalamus.categories()

@@ -52,7 +52,7 @@ from casemgr.domain.visibility import SUBSCRIBER_VIEW
 from casemgr.domain.webhooks import AttemptOutcome, ClaimedDelivery, RetryPolicy
 from casemgr.service.errors import ServiceUnavailable
 from casemgr.service.feed import changes_after, encode_cursor
-from casemgr.service.ports import UnitOfWorkFactory
+from casemgr.service.unit_of_work import UnitsOfWork
 from casemgr.service.webhooks import WebhookSecrets
 
 log = logging.getLogger(__name__)
@@ -130,9 +130,9 @@ class _Lane:
 
 
 class DeliveryWorker:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, secrets: WebhookSecrets, sender: Sender,
+    def __init__(self, units: UnitsOfWork, secrets: WebhookSecrets, sender: Sender,
                  settings: WorkerSettings, jitter: Callable[[], float] = lambda: random.uniform(-1.0, 1.0)):
-        self._unit_of_work = unit_of_work
+        self._units = units
         self._secrets = secrets
         self._sender = sender
         self.settings = settings
@@ -143,7 +143,7 @@ class DeliveryWorker:
     # -- enqueue (blocking: run in a thread) -------------------------------------
 
     def enqueue_all(self) -> int:
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             behind = uow.webhooks.subscriptions_behind()
         return sum(self.enqueue(subscription_id) for subscription_id in behind)
 
@@ -152,7 +152,7 @@ class DeliveryWorker:
         position's move in one transaction (three round trips: the lock and
         the position, the feed, the writes with COMMIT); 0 when another
         worker is at it."""
-        with self._unit_of_work(batched=True) as uow:
+        with self._units() as uow:
             position = uow.webhooks.lock_position(subscription_id)
             if position is None:
                 return 0
@@ -164,6 +164,7 @@ class DeliveryWorker:
                      "body": event_body(c)} for c in changes])
             if page.next != position:
                 uow.webhooks.move_position(subscription_id, page.next)
+            uow.commit()
         return len(page.changes)
 
     # -- deliver -----------------------------------------------------------------
@@ -273,11 +274,11 @@ class DeliveryWorker:
     # -- the database steps of a lane (blocking: run in a thread) ---------------------
 
     def _due_subscriptions(self) -> list[int]:
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             return uow.webhooks.due_subscriptions()
 
     def _target(self, subscription_id: int) -> tuple[str, str] | None:
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             found = uow.webhooks.target(subscription_id)
         if found is None:
             return None
@@ -285,13 +286,13 @@ class DeliveryWorker:
         return url, self._secrets.open(sealed)
 
     def _claim(self, subscription_id: int, lease_token: str) -> list[ClaimedDelivery]:
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             return uow.webhooks.claim(subscription_id, lease_token, self.settings.lease_seconds,
                                       self.settings.concurrency)
 
     def _record_and_claim(self, subscription_id: int, lease_token: str, outcomes: list[AttemptOutcome],
                           next_token: str | None) -> list[ClaimedDelivery]:
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             recorded, batch = uow.webhooks.record_and_claim(lease_token, outcomes, subscription_id, next_token,
                                                             self.settings.lease_seconds, self.settings.concurrency)
         self.attempts_made += len(outcomes)
@@ -302,11 +303,11 @@ class DeliveryWorker:
         return batch
 
     def _observe_backlog(self) -> None:
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             metrics.WEBHOOK_RETRY_BACKLOG.set(uow.webhooks.retry_backlog())
 
     def _purge(self) -> None:
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             uow.webhooks.purge_finished(KEEP_FINISHED_DAYS)
 
 

@@ -38,3 +38,23 @@ class WebhookLookupsBusy(ServiceUnavailable):
     way (a name server that does not answer holds each for as long as it
     takes): one more is turned away at once rather than holding a request
     thread."""
+
+
+class ConcurrentChange(Exception):
+    """Another transaction wrote the same key at the same time (a unique or
+    exclusion constraint refused this one's write). Nothing of the request
+    was saved; the same request may pass now."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class StorageFault(Exception):
+    """The database refused a statement for a reason the service should have
+    caught before writing (a constraint, a value, the SQL itself): a fault of
+    the service, never of the request. Nothing was saved."""
+
+    @property
+    def message(self) -> str:
+        return str(self)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from casemgr.domain import errors
 from casemgr.domain.history import FEED_START, FeedChange, FeedPosition
 from casemgr.domain.visibility import view_of
-from casemgr.service.auth import Authenticator
+from casemgr.service.unit_of_work import UnitsOfWork
 from casemgr.service.credentials import Credentials
 from casemgr.service.fairshare import ReadSlots
 
@@ -100,8 +100,8 @@ def horizon(uow) -> FeedPosition:
 
 
 class ChangeFeed:
-    def __init__(self, authenticator: Authenticator, read_slots: ReadSlots):
-        self._auth = authenticator
+    def __init__(self, units: UnitsOfWork, read_slots: ReadSlots):
+        self._units = units
         self._read_slots = read_slots
 
     def read(self, credentials: Credentials, after: FeedPosition | None, limit: int) -> FeedPage:
@@ -109,8 +109,8 @@ class ChangeFeed:
         (``casemgr.domain.visibility``): a client token every case's, a user
         the cases of the departments the user sees. Two messages: the reach
         depends on who the credentials turn out to be."""
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            actor = actor_of()
+        with self._units(credentials, transaction=False) as uow:
+            actor = uow.actor
             view = view_of(actor)
             with self._read_slots.taken_by(actor):
                 page = changes_after(uow, after or FEED_START, limit, view.readable_departments())

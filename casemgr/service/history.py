@@ -11,14 +11,14 @@ from __future__ import annotations
 from casemgr.domain import errors
 from casemgr.domain.history import ConflictExplanation, HistoryPage, PageRequest
 from casemgr.domain.visibility import PrincipalView, view_of
-from casemgr.service.auth import Authenticator
+from casemgr.service.unit_of_work import UnitsOfWork
 from casemgr.service.credentials import Credentials
 from casemgr.service.fairshare import ReadSlots
 
 
 class HistoryService:
-    def __init__(self, authenticator: Authenticator, read_slots: ReadSlots):
-        self._auth = authenticator
+    def __init__(self, units: UnitsOfWork, read_slots: ReadSlots):
+        self._units = units
         self._read_slots = read_slots
 
     def case_history(self, credentials: Credentials, case_id: int, page: PageRequest) -> HistoryPage | None:
@@ -26,8 +26,8 @@ class HistoryService:
         (``casemgr.domain.visibility``), newest first; None when there is no
         such case or the principal may not read it. Two messages: which
         entries are paged depends on who the credentials turn out to be."""
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            actor = actor_of()
+        with self._units(credentials, transaction=False) as uow:
+            actor = uow.actor
             view = view_of(actor)
             with self._read_slots.taken_by(actor):
                 found = uow.history.queue_case_history(case_id, page.size, page.skip, view.fields)()

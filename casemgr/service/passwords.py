@@ -203,12 +203,13 @@ class PasswordChecker:
         # One transaction, two round trips: the account's lock and the
         # attempt's reservation (counted as a failure until it passes), then
         # COMMIT, so the next attempt on the account sees this one.
-        with self._unit_of_work(batched=True) as uow:
+        with self._unit_of_work() as uow:
             first = before(uow) if before else None
             uow.auth.lock_credential_account(principal, kinds)
             candidates = uow.auth.reserve_password_attempt(principal, kinds, throttle)
             if first:
                 first()
+            uow.commit()
         if candidates["retry_after"] is not None:
             metrics.CREDENTIAL_THROTTLED.inc()
             raise too_many_attempts(candidates["retry_after"])
@@ -223,11 +224,11 @@ class PasswordChecker:
             if self.hashing.matches(candidate["password_hash"] if candidate else None, password):
                 if kind == "user" and candidate["disabled"]:
                     break  # verified like any other, then refused like any other
-                with self._unit_of_work() as uow:
+                with self._unit_of_work(transaction=False) as uow:
                     uow.auth.record_credential_success({**throttle, "account": account,
                                                         "attempt_id": candidates["attempt_id"]})
                 return _verified(kind, account, candidate)
-        with self._unit_of_work() as uow:
+        with self._unit_of_work(transaction=False) as uow:
             uow.auth.settle_credential_failure(candidates["attempt_id"])
         metrics.CREDENTIAL_FAILURES.inc()
         raise errors.InvalidCredentials("Invalid user name or password.")

@@ -97,8 +97,14 @@ class WebhookRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: committed when the block ends normally, rolled back
-    when it raises."""
+    """One unit of work on the store (``casemgr.db.database``): its
+    repositories share one connection and one queue of statements. With a
+    transaction (the default), only ``commit()`` keeps its writes: a block
+    that ends without it, or raises, rolls back. Without one
+    (``transaction=False``), each message to the database is atomic on its
+    own and commits as it goes. Use cases reach it only through
+    ``casemgr.service.unit_of_work``, which checks the request's
+    credentials in it."""
 
     cases: CaseRepository
     auth: AuthRepository
@@ -106,15 +112,9 @@ class UnitOfWork(Protocol):
     history: HistoryRepository
     webhooks: WebhookRepository
 
+    def commit(self) -> None: ...
+    def commit_what_was_sent(self) -> None: ...
 
-# Called with no argument for one plain transaction. Two keyword options trade
-# round trips to the database for nothing else:
-#   batched=True           BEGIN travels with the first statements sent and
-#                          COMMIT with the last (writes always wait for the
-#                          next read or the end of the block, so a write's
-#                          error may surface there, still before it commits)
-#   single_statement=True  the block sends exactly one message (the statements
-#                          queued before its one read travel with it), which
-#                          Postgres runs as one implicit transaction, so no
-#                          BEGIN/COMMIT is sent around it
+
+# Called as factory() or factory(transaction=False).
 UnitOfWorkFactory = Callable[..., AbstractContextManager[UnitOfWork]]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from casemgr.service.credentials import CredentialTags, hash_secret
 from casemgr.service.passwords import PasswordChecker
-from casemgr.service.ports import UnitOfWorkFactory
+from casemgr.service.unit_of_work import UnitsOfWork
 
 USER_MANAGE_SCOPE = "core.casemgr.manage"
 CLIENT_MANAGE_SCOPE = "app.core.casemgr.manage"
@@ -55,9 +55,9 @@ class OAuthClient:
 
 
 class TokenService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, lifetime_seconds: int, passwords: PasswordChecker,
+    def __init__(self, units: UnitsOfWork, lifetime_seconds: int, passwords: PasswordChecker,
                  tags: CredentialTags):
-        self._unit_of_work = unit_of_work
+        self._units = units
         self.lifetime_seconds = lifetime_seconds
         self._passwords = passwords
         self._tags = tags
@@ -78,9 +78,10 @@ class TokenService:
 
     def store(self, token: str, client_id: str, user_id: int | None, scope: str) -> None:
         """Keep a newly issued token, hashed, until it expires."""
-        with self._unit_of_work() as uow:
+        with self._units() as uow:
             uow.auth.purge_expired_tokens()
             uow.auth.create_token(hash_secret(token), client_id, user_id, scope, self.lifetime_seconds)
+            uow.commit()
 
     def issued_to(self, token: str) -> str | None:
         """The client a live token was issued to; None when the token is not
@@ -88,11 +89,11 @@ class TokenService:
         or revoked."""
         if not self._tags.verify(token):
             return None
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             return uow.auth.token_client(hash_secret(token))
 
     def revoke(self, token: str, client_id: str) -> None:
         """Ends the token now if it is the client's: every later use of it
         is a 401, as if it had expired."""
-        with self._unit_of_work(single_statement=True) as uow:
+        with self._units(transaction=False) as uow:
             uow.auth.revoke_token(hash_secret(token), client_id)

@@ -31,10 +31,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from casemgr.domain import errors, webhooks
 from casemgr.domain.webhooks import DeliveryAttempt, Subscription, Target
 from casemgr.service import feed
-from casemgr.service.auth import Authenticator
+from casemgr.service.unit_of_work import UnitsOfWork
 from casemgr.service.credentials import Credentials
 from casemgr.service.errors import WebhookLookupsBusy
-from casemgr.service.ports import UnitOfWorkFactory
 
 # A host name and port → the addresses it resolves to (empty: none).
 Resolver = Callable[[str, int], list[str]]
@@ -159,10 +158,9 @@ class NewSubscription:
 
 
 class WebhookService:
-    def __init__(self, authenticator: Authenticator, unit_of_work: UnitOfWorkFactory, secrets: WebhookSecrets,
+    def __init__(self, units: UnitsOfWork, secrets: WebhookSecrets,
                  lookups: HostLookups, *, allow_private_targets: bool, max_subscriptions_per_client: int = 25):
-        self._auth = authenticator
-        self._unit_of_work = unit_of_work
+        self._units = units
         self._secrets = secrets
         self._lookups = lookups
         self._allow_private = allow_private_targets
@@ -179,27 +177,28 @@ class WebhookService:
         (looked up outside any transaction, bounded by ``HostLookups``),
         then, in one transaction, the count again under the client's lock
         and the insert: two creations at 24 of 25 make 25, never 26."""
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            client_id = webhooks.manager_of(actor_of())
+        with self._units(credentials, transaction=False) as uow:
+            client_id = webhooks.manager_of(uow.actor)
             target = webhooks.parse_target(url)
             description = webhooks.check_description(description)
             webhooks.check_subscription_count(uow.webhooks.count_subscriptions(client_id), self.max_subscriptions)
         webhooks.check_addresses(target, self._lookups.addresses(target), allow_private=self._allow_private)
         secret = self._secrets.new_secret()
-        with self._unit_of_work(batched=True) as uow:
+        with self._units() as uow:
             webhooks.check_subscription_count(uow.webhooks.lock_and_count_subscriptions(client_id),
                                               self.max_subscriptions)
             subscription = uow.webhooks.insert_subscription(
                 client_id, target.url, description, self._secrets.seal(secret), feed.horizon(uow))
+            uow.commit()
         return NewSubscription(subscription, secret)
 
     def list(self, credentials: Credentials) -> list[Subscription]:
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            return uow.webhooks.subscriptions(webhooks.manager_of(actor_of()))
+        with self._units(credentials, transaction=False) as uow:
+            return uow.webhooks.subscriptions(webhooks.manager_of(uow.actor))
 
     def get(self, credentials: Credentials, subscription_id: int | None) -> Subscription:
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            client_id = webhooks.manager_of(actor_of())
+        with self._units(credentials, transaction=False) as uow:
+            client_id = webhooks.manager_of(uow.actor)
             found = uow.webhooks.subscription(client_id, subscription_id) if subscription_id is not None else None
         if found is None:
             raise _not_found(subscription_id)
@@ -208,16 +207,16 @@ class WebhookService:
     def delete(self, credentials: Credentials, subscription_id: int | None) -> None:
         """Deletes the subscription with its deliveries; a delivery already
         on its way may still arrive."""
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            client_id = webhooks.manager_of(actor_of())
+        with self._units(credentials, transaction=False) as uow:
+            client_id = webhooks.manager_of(uow.actor)
             deleted = uow.webhooks.delete_subscription(client_id, subscription_id) if subscription_id else False
         if not deleted:
             raise _not_found(subscription_id)
 
     def attempts(self, credentials: Credentials, subscription_id: int | None, limit: int) -> list[DeliveryAttempt]:
         """The most recent delivery attempts of the subscription, newest first."""
-        with self._auth.unit_of_work(credentials, writes_case_data=False, single_statement=True) as (uow, actor_of):
-            client_id = webhooks.manager_of(actor_of())
+        with self._units(credentials, transaction=False) as uow:
+            client_id = webhooks.manager_of(uow.actor)
             if not 1 <= limit <= MAX_ATTEMPTS_SHOWN:
                 raise errors.InvalidValue(f"Value of 'limit' must be from 1 to {MAX_ATTEMPTS_SHOWN}.",
                                           attribute="limit", limit=MAX_ATTEMPTS_SHOWN)

@@ -89,14 +89,13 @@ def authenticate_and_negotiate():
     """The order of faults: 401, then 406, then 415, before any body is read.
     The session is checked by the use case, in its first message to the
     database; a fault found before it runs is answered once the session was
-    checked on its own (``checked_first``)."""
+    checked on its own (``casemgr.api.handlers.handle_refusal``)."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         negotiate(language_required=False, default_media_type=DEFAULT_MEDIA_TYPE)
         return
     g.credentials = credentials.issued(API, CredentialKind.SESSION, request.headers.get(SESSION_HEADER))
     credentials.refuse_if_dead(g.credentials)
-    with credentials.checked_first(g.credentials):
-        negotiate(language_required=False, default_media_type=DEFAULT_MEDIA_TYPE)
+    negotiate(language_required=False, default_media_type=DEFAULT_MEDIA_TYPE)
 
 
 @blp.after_request
@@ -154,8 +153,7 @@ class Logout(MethodView):
     @document(400, 401, operationId="logout", summary="Log out", description="Ends the session named by X-egain-session.")
     @blp.response(204, description="Logged out.")
     def delete(self):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
+        wire.reject_query_parameters()
         services().sessions.logout(g.credentials)
         g.session_ended = True  # do not echo it
         return no_content()
@@ -195,9 +193,8 @@ class CaseSearch(MethodView):
                       description="A page of the cases found.")
     @blp.alt_response(204, description="No case found (or none on the page asked for).", success=True)
     def get(self):
-        with credentials.checked_first(g.credentials):
-            wanted = search.search_from_query(request.args)
-            shown = attributes.requested()
+        wanted = search.search_from_query(request.args)
+        shown = attributes.requested()
         found = services().cases.search_cases(g.credentials, wanted)
         return search_response(found, wanted, CASE_URL, last_modified_object, shown)
 
@@ -224,15 +221,14 @@ class CaseEdit(MethodView):
     @blp.response(204, description="The case was modified; ETag holds its new version.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
-            body = wire.load_body(_CASE_EDIT, BODY_PARSERS)
-            last_modified = body.get("lastModified")
-            cmd = commands.edit_command(
-                body, api=API, href_pattern=HREF,
-                last_modified=wire.parse_datetime(last_modified["date"], "lastModified.date") if last_modified else None,
-                if_match=request.headers.get("If-Match"),
-            )
+        wire.reject_query_parameters()
+        body = wire.load_body(_CASE_EDIT, BODY_PARSERS)
+        last_modified = body.get("lastModified")
+        cmd = commands.edit_command(
+            body, api=API, href_pattern=HREF,
+            last_modified=wire.parse_datetime(last_modified["date"], "lastModified.date") if last_modified else None,
+            if_match=request.headers.get("If-Match"),
+        )
         result = services().cases.edit_case(g.credentials, cmd)
         return no_content(etag=result.etag)
 
@@ -256,10 +252,9 @@ class CaseRead(MethodView):
     @blp.alt_response(200, schema=V12Cases, content_type=wire.XML, success=True,
                       description="The cases found. ETag when one case is read, whatever is shown.")
     def get(self, case_ids: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters(allowed=(attributes.PARAMETER,))
-            ids = wire.parse_ids(case_ids)
-            shown = attributes.requested()
+        wire.reject_query_parameters(allowed=(attributes.PARAMETER,))
+        ids = wire.parse_ids(case_ids)
+        shown = attributes.requested()
         return cases_response(g.credentials, ids, CASE_URL, last_modified_object, shown)
 
 
@@ -285,9 +280,8 @@ class CaseClose(MethodView):
     @blp.response(204, description="The case was closed; ETag holds its new version.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_id: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
-            ids = [wire.parse_id(case_id, "ID")]
+        wire.reject_query_parameters()
+        ids = [wire.parse_id(case_id, "ID")]
         (result,) = services().cases.close_cases(g.credentials, ids, API)
         return no_content(etag=result.etag)
 
@@ -309,11 +303,10 @@ class CaseAttributes(MethodView):
                       description="The custom attribute definitions.")
     @blp.alt_response(204, description="No custom attribute is configured.", success=True)
     def get(self):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters(allowed=("$attribute",))
-            if request.args.get("$attribute") != "custom":
-                raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom'.",
-                                                   attribute="$attribute")
+        wire.reject_query_parameters(allowed=("$attribute",))
+        if request.args.get("$attribute") != "custom":
+            raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom'.",
+                                               attribute="$attribute")
         definitions = custom_attribute_definitions(g.credentials)
         if not definitions:
             return no_content()

@@ -84,11 +84,10 @@ def install_hooks(blueprint: Blueprint, scopes: frozenset[str]) -> None:
         """401 (missing or bad token), 403 (scope), then 406 and 415. The
         token is checked by the use case, in its first message to the
         database; a fault found before it runs is answered once the token
-        was checked on its own (``checked_first``)."""
+        was checked on its own (``casemgr.api.handlers.handle_refusal``)."""
         g.credentials = credentials.issued(API, CredentialKind.TOKEN, bearer_token(), scopes=scopes)
         credentials.refuse_if_dead(g.credentials)
-        with credentials.checked_first(g.credentials):
-            negotiate(language_required=True)
+        negotiate(language_required=True)
 
     @blueprint.errorhandler(ScopeNotGranted)
     def scope_refused(exc: ScopeNotGranted):
@@ -122,16 +121,15 @@ install_hooks(blp, MANAGE_SCOPES)
 
 
 def edit_body(schema, *, state_requirement=StateRequirement.OPEN):
-    with credentials.checked_first(g.credentials):
-        wire.reject_query_parameters()
-        body = wire.load_body(schema, BODY_PARSERS)
-        last_modified = body.get("lastModified")
-        return commands.edit_command(
-            body, api=API, href_pattern=HREF,
-            last_modified=wire.parse_datetime(last_modified, "lastModified") if last_modified is not None else None,
-            if_match=request.headers.get("If-Match"),
-            state_requirement=state_requirement,
-        )
+    wire.reject_query_parameters()
+    body = wire.load_body(schema, BODY_PARSERS)
+    last_modified = body.get("lastModified")
+    return commands.edit_command(
+        body, api=API, href_pattern=HREF,
+        last_modified=wire.parse_datetime(last_modified, "lastModified") if last_modified is not None else None,
+        if_match=request.headers.get("If-Match"),
+        state_requirement=state_requirement,
+    )
 
 
 @blp.route("/case")
@@ -197,10 +195,9 @@ class CaseRead(MethodView):
     @blp.alt_response(200, schema=V3Cases, content_type=wire.XML, success=True,
                       description="The cases found. ETag when one case is read, whatever is shown.")
     def get(self, case_ids: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters(allowed=(attributes.PARAMETER,))
-            ids = wire.parse_ids(case_ids)
-            shown = attributes.requested()
+        wire.reject_query_parameters(allowed=(attributes.PARAMETER,))
+        ids = wire.parse_ids(case_ids)
+        shown = attributes.requested()
         return cases_response(g.credentials, ids, CASE_URL, last_modified_string, shown)
 
 
@@ -224,11 +221,10 @@ class CaseAttributes(MethodView):
                       description="The custom attribute definitions.")
     @blp.alt_response(204, description="No custom attribute is configured.", success=True)
     def get(self):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters(allowed=("$attribute",))
-            if request.args.get("$attribute") not in ("custom", "all"):
-                raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom' or 'all'.",
-                                                   attribute="$attribute")
+        wire.reject_query_parameters(allowed=("$attribute",))
+        if request.args.get("$attribute") not in ("custom", "all"):
+            raise errors.InvalidAttributeValue("Query parameter '$attribute' must be 'custom' or 'all'.",
+                                               attribute="$attribute")
         definitions = custom_attribute_definitions(g.credentials)
         if not definitions:
             return no_content()
@@ -275,9 +271,8 @@ class Changes(MethodView):
     @blp.alt_response(200, schema=ChangeFeed, content_type=wire.XML, success=True,
                       description="The changes after the cursor, and where to read on.")
     def get(self):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters(allowed=("after", "limit"))
-            after, limit = requested_feed()
+        wire.reject_query_parameters(allowed=("after", "limit"))
+        after, limit = requested_feed()
         page = services().feed.read(g.credentials, after, limit)
         return respond(feed_payload(page), xml_root="changeFeed")
 
@@ -291,8 +286,7 @@ class CaseClose(MethodView):
     @blp.response(204, description="The cases were closed; ETag when one case was closed.",
                   headers={**docs.ETAG, **docs.CONTENT_LANGUAGE})
     def put(self, case_ids: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
-            ids = wire.parse_ids(case_ids)
+        wire.reject_query_parameters()
+        ids = wire.parse_ids(case_ids)
         results = services().cases.close_cases(g.credentials, ids, API)
         return no_content(etag=results[0].etag if len(results) == 1 else None)

@@ -14,7 +14,7 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from casemgr.api import credentials, wire
+from casemgr.api import wire
 from casemgr.api.context import services
 from casemgr.api.egain import docs
 from casemgr.api.egain.responses import BODY_PARSERS, no_content, respond
@@ -129,9 +129,8 @@ class WebhookCollection(MethodView):
     @blp.alt_response(201, schema=WebhookCreated, content_type=XML, success=True,
                       description="The subscription, with its secret.")
     def post(self):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
-            body = wire.load_body(WebhookRequest(), BODY_PARSERS)
+        wire.reject_query_parameters()
+        body = wire.load_body(WebhookRequest(), BODY_PARSERS)
         created = services().webhooks.create(g.credentials, body["url"], body["description"])
         payload = {**webhook_object(created.subscription), "secret": created.secret}
         return respond(payload, 201, {"Location": f"{WEBHOOKS_PATH}/{created.subscription.id}"},
@@ -143,8 +142,7 @@ class WebhookCollection(MethodView):
                   headers=_HEADERS)
     @blp.alt_response(200, schema=Webhooks, content_type=XML, success=True, description="The subscriptions.")
     def get(self):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
+        wire.reject_query_parameters()
         found = services().webhooks.list(g.credentials)
         return respond({"webhooks": [webhook_object(s) for s in found]}, xml_root="webhookList")
 
@@ -158,8 +156,7 @@ class WebhookItem(MethodView):
     @blp.response(200, Webhook, description="The subscription.", example=WEBHOOK_EXAMPLE, headers=_HEADERS)
     @blp.alt_response(200, schema=Webhook, content_type=XML, success=True, description="The subscription.")
     def get(self, webhook_id: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
+        wire.reject_query_parameters()
         found = services().webhooks.get(g.credentials, subscription_id(webhook_id))
         return respond(webhook_object(found), xml_root="webhook")
 
@@ -169,8 +166,7 @@ class WebhookItem(MethodView):
               parameters=[_WEBHOOK_ID])
     @blp.response(204, description="Deleted.", headers=_HEADERS)
     def delete(self, webhook_id: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters()
+        wire.reject_query_parameters()
         services().webhooks.delete(g.credentials, subscription_id(webhook_id))
         return no_content()
 
@@ -191,9 +187,8 @@ class WebhookDeliveryList(MethodView):
     @blp.response(200, WebhookDeliveries, description="The attempts.", example=DELIVERIES_EXAMPLE, headers=_HEADERS)
     @blp.alt_response(200, schema=WebhookDeliveries, content_type=XML, success=True, description="The attempts.")
     def get(self, webhook_id: str):
-        with credentials.checked_first(g.credentials):
-            wire.reject_query_parameters(allowed=("limit",))
-            limit = whole_number("limit")
+        wire.reject_query_parameters(allowed=("limit",))
+        limit = whole_number("limit")
         found = services().webhooks.attempts(g.credentials, subscription_id(webhook_id),
                                              DEFAULT_ATTEMPTS_SHOWN if limit is None else limit)
         return respond({"deliveries": [attempt_object(a) for a in found]}, xml_root="webhookDeliveries")
