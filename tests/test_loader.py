@@ -588,3 +588,64 @@ def test_a_yaml_value_python_cannot_build_is_refused_with_the_file(empty_db_url,
         load_file(empty_db_url, bad)
 
     assert caught.value.path == str(bad) and "cannot be read" in caught.value.message
+
+
+# -- Thalamus configuration: transitions, app visibility, touchpoint permissions -----
+
+def thalamus_world() -> dict:
+    document = small_world()
+    document["statuses"] = [
+        {"name": "Open", "state": "open", "initial": True, "next": ["In Progress", "Closed"]},
+        {"name": "In Progress", "state": "open"},
+        {"name": "Closed", "state": "closed", "next": []},
+    ]
+    document["categories"] = [
+        {"code": "Reclamo", "name": "Reclamo", "types": [
+            {"code": "Telefonico", "name": "Telefonico", "visibleInApp": False, "defaultAnswer": "We call back"},
+            {"code": "Web", "name": "Web"}]},
+        {"code": "Ventas", "name": "Ventas"},
+    ]
+    document["touchpoints"] = [{"code": "app", "token": "app-token", "categories": ["Reclamo"]},
+                               {"code": "web", "token": "web-token"}]
+    return document
+
+
+def test_transitions_visibility_and_touchpoint_categories_load_with_their_defaults(empty_db_url):
+    load(empty_db_url, thalamus_world())
+
+    transitions = fetch(empty_db_url, "SELECT s.name, s.restricts_next, array_remove(array_agg(t.name ORDER BY t.name), NULL)"
+                                      " FROM case_status s LEFT JOIN status_transition x ON x.from_status_id = s.id"
+                                      " LEFT JOIN case_status t ON t.id = x.to_status_id GROUP BY s.id ORDER BY s.id")
+    assert transitions == [("Open", True, ["Closed", "In Progress"]), ("In Progress", False, []), ("Closed", True, [])]
+    assert fetch(empty_db_url, "SELECT code, visible_in_app, default_answer FROM case_type ORDER BY code") == [
+        ("Telefonico", False, "We call back"), ("Web", True, "")]
+    assert fetch(empty_db_url, "SELECT t.code, t.all_categories, array_remove(array_agg(c.code), NULL)"
+                               " FROM touchpoint t LEFT JOIN touchpoint_category p ON p.touchpoint_code = t.code"
+                               " LEFT JOIN category c ON c.id = p.category_id GROUP BY t.code ORDER BY t.code") == [
+        ("app", False, ["Reclamo"]), ("web", True, [])]
+
+
+def test_a_reload_without_next_or_categories_lifts_the_restrictions(empty_db_url):
+    load(empty_db_url, thalamus_world())
+    document = thalamus_world()
+    del document["statuses"][0]["next"]
+    del document["touchpoints"][0]["categories"]
+
+    load(empty_db_url, document)
+
+    assert fetch(empty_db_url, "SELECT count(*) FROM status_transition") == [(0,)]
+    assert fetch(empty_db_url, "SELECT bool_and(all_categories) FROM touchpoint") == [(True,)]
+    assert fetch(empty_db_url, "SELECT count(*) FROM touchpoint_category") == [(0,)]
+
+
+def test_transitions_and_touchpoint_categories_name_what_exists(empty_db_url):
+    document = thalamus_world()
+    document["statuses"][0]["next"] = ["Closed", "Reopened"]
+    document["touchpoints"][0]["categories"] = ["Reclamo", "Nada"]
+
+    error = refusal(empty_db_url, document)
+
+    assert error.problems == [
+        ("statuses[0].next[1]", "status 'Reopened' does not exist"),
+        ("touchpoints[0].categories[1]", "category 'Nada' does not exist"),
+    ]

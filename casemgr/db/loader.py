@@ -145,6 +145,9 @@ class PostgresLoadStore:
             self._run("clear_other_initial_status", {"name": initial_status}, "statuses")
         for entry in statuses:
             self._run("upsert_status", entry, entry["path"])
+        for entry in statuses:  # transitions name statuses that may come later in the file
+            self._run("replace_status_transitions", {"name": entry["name"], "next": entry["next"]},
+                      f"{entry['path']}.next")
 
     def write_resolutions(self, resolutions: list[dict]) -> None:
         for entry in resolutions:
@@ -160,6 +163,7 @@ class PostgresLoadStore:
     def write_touchpoints(self, touchpoints: list[dict]) -> None:
         for entry in touchpoints:
             self._run("upsert_touchpoint", entry, entry["path"])
+            self._run("replace_touchpoint_categories", entry, f"{entry['path']}.categories")
 
     def write_oauth_clients(self, oauth_clients: list[dict]) -> None:
         for entry in oauth_clients:

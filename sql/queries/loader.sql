@@ -165,6 +165,25 @@ VALUES (%(name)s, %(state)s::status_state, %(initial)s)
 ON CONFLICT (name) DO UPDATE SET state = EXCLUDED.state, is_initial = EXCLUDED.is_initial
 WHERE (s.state, s.is_initial) IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.is_initial)
 
+-- name: replace_status_transitions
+-- The statuses a status may move to: exactly the given names, or (next NULL)
+-- any status, with no row at all.
+WITH me AS (
+    UPDATE case_status s SET restricts_next = (%(next)s::text[] IS NOT NULL)
+    WHERE s.name = %(name)s
+    RETURNING s.id
+), wanted AS (
+    SELECT me.id AS from_status_id, t.id AS to_status_id
+    FROM me, unnest(coalesce(%(next)s::text[], '{}')) AS w(name)
+    JOIN case_status t ON t.name = w.name
+), removed AS (
+    DELETE FROM status_transition x USING me
+    WHERE x.from_status_id = me.id AND x.to_status_id NOT IN (SELECT to_status_id FROM wanted)
+)
+INSERT INTO status_transition (from_status_id, to_status_id)
+SELECT from_status_id, to_status_id FROM wanted
+ON CONFLICT DO NOTHING
+
 -- name: upsert_resolution
 INSERT INTO resolution (name) VALUES (%(name)s)
 ON CONFLICT (name) DO NOTHING
@@ -176,10 +195,12 @@ ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, is_system = EXCLUDED.is_s
 WHERE (c.name, c.is_system) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.is_system)
 
 -- name: upsert_case_type
-INSERT INTO case_type AS t (category_id, code, name)
-SELECT c.id, %(code)s, %(name)s FROM category c WHERE c.code = %(category)s
-ON CONFLICT (category_id, code) DO UPDATE SET name = EXCLUDED.name
-WHERE t.name IS DISTINCT FROM EXCLUDED.name
+INSERT INTO case_type AS t (category_id, code, name, visible_in_app, default_answer)
+SELECT c.id, %(code)s, %(name)s, %(visible_in_app)s, %(default_answer)s FROM category c WHERE c.code = %(category)s
+ON CONFLICT (category_id, code) DO UPDATE SET
+    name = EXCLUDED.name, visible_in_app = EXCLUDED.visible_in_app, default_answer = EXCLUDED.default_answer
+WHERE (t.name, t.visible_in_app, t.default_answer)
+      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.visible_in_app, EXCLUDED.default_answer)
 
 -- name: upsert_case_fields
 -- A type's case data fields, as parallel arrays of name and data type; a
@@ -195,9 +216,24 @@ ON CONFLICT (case_type_id, name) WHERE case_type_id IS NOT NULL DO UPDATE SET
 WHERE (f.data_type, f.position) IS DISTINCT FROM (EXCLUDED.data_type, EXCLUDED.position)
 
 -- name: upsert_touchpoint
-INSERT INTO touchpoint AS t (code, token_hash) VALUES (%(code)s, %(token_hash)s)
-ON CONFLICT (code) DO UPDATE SET token_hash = EXCLUDED.token_hash
-WHERE t.token_hash IS DISTINCT FROM EXCLUDED.token_hash
+INSERT INTO touchpoint AS t (code, token_hash, all_categories)
+VALUES (%(code)s, %(token_hash)s, %(all_categories)s)
+ON CONFLICT (code) DO UPDATE SET token_hash = EXCLUDED.token_hash, all_categories = EXCLUDED.all_categories
+WHERE (t.token_hash, t.all_categories) IS DISTINCT FROM (EXCLUDED.token_hash, EXCLUDED.all_categories)
+
+-- name: replace_touchpoint_categories
+-- The categories a touchpoint may act on: exactly the given codes (none
+-- when it may act on every category: all_categories says so).
+WITH wanted AS (
+    SELECT %(code)s AS touchpoint_code, c.id AS category_id
+    FROM unnest(%(categories)s::text[]) AS w(code) JOIN category c ON c.code = w.code
+), removed AS (
+    DELETE FROM touchpoint_category x
+    WHERE x.touchpoint_code = %(code)s AND x.category_id NOT IN (SELECT category_id FROM wanted)
+)
+INSERT INTO touchpoint_category (touchpoint_code, category_id)
+SELECT touchpoint_code, category_id FROM wanted
+ON CONFLICT DO NOTHING
 
 -- name: upsert_oauth_client
 INSERT INTO oauth_client AS o (client_id, secret_hash, scopes)

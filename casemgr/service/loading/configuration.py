@@ -42,6 +42,7 @@ def _parses(v: Validator, path: str, definition: FieldDefinition, raw: str) -> b
 
 
 def check_statuses(v: Validator, items: Any) -> None:
+    planned = []
     for path, entry in v.entries("statuses", items, STATUS):
         name = entry["name"]
         if not v.first_definition("status", name, f"{path}.name"):
@@ -54,7 +55,15 @@ def check_statuses(v: Validator, items: Any) -> None:
         elif v.initial_status == name:
             v.initial_status = None
         v.statuses[name] = entry["state"]
-        v.plan.statuses.append({"path": path, "name": name, "state": entry["state"], "initial": initial})
+        planned.append((path, entry["next"]))
+        v.plan.statuses.append({"path": path, "name": name, "state": entry["state"], "initial": initial,
+                                "next": None})
+    # Transitions may name statuses that come later in the file.
+    for (path, names), status in zip(planned, v.plan.statuses):
+        if names is not None:
+            status["next"] = [name for name_path, name in v.items(f"{path}.next", names, valid_name)
+                              if v.exists(name_path, "status", name, v.statuses)]
+            status["next"] = list(dict.fromkeys(status["next"]))
 
 
 def check_resolutions(v: Validator, items: Any) -> None:
@@ -89,13 +98,23 @@ def _check_case_type(v: Validator, path: str, category: str, entry: dict) -> Non
             names.append(name)
             data_types.append(field_entry["type"])
     v.plan.case_types.append({"path": path, "category": category, "code": entry["code"], "name": entry["name"],
-                              "names": names, "data_types": data_types})
+                              "names": names, "data_types": data_types,
+                              "visible_in_app": entry["visibleInApp"] is not False,
+                              "default_answer": entry["defaultAnswer"] or ""})
 
 
 def check_touchpoints(v: Validator, items: Any) -> None:
+    """A touchpoint, and the categories it may act on: absent, every one."""
     for path, entry in v.entries("touchpoints", items, TOUCHPOINT):
-        if v.first_definition("touchpoint", entry["code"], f"{path}.code"):
-            v.plan.touchpoints.append({"path": path, "code": entry["code"], "token_hash": hash_secret(entry["token"])})
+        if not v.first_definition("touchpoint", entry["code"], f"{path}.code"):
+            continue
+        categories = None
+        if entry["categories"] is not None:
+            categories = distinct((category_path, code) for category_path, code
+                                  in v.items(f"{path}.categories", entry["categories"], valid_name)
+                                  if v.exists(category_path, "category", code, v.categories))
+        v.plan.touchpoints.append({"path": path, "code": entry["code"], "token_hash": hash_secret(entry["token"]),
+                                   "all_categories": categories is None, "categories": categories or []})
 
 
 def check_oauth_clients(v: Validator, items: Any) -> None:

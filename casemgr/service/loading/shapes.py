@@ -49,11 +49,12 @@ CUSTOMER = Shape({"name": valid_name},
                  {"id": valid_id, "firstName": valid_label, "email": valid_email, "phone": valid_phone,
                   "password": valid_secret})
 CUSTOM_ATTRIBUTE = Shape({"name": valid_name, "type": one_of(DATA_TYPES)}, {"values": valid_list})
-STATUS = Shape({"name": valid_name, "state": one_of(("open", "closed"))}, {"initial": valid_bool})
+STATUS = Shape({"name": valid_name, "state": one_of(("open", "closed"))}, {"initial": valid_bool, "next": valid_list})
 CATEGORY = Shape({"code": valid_name, "name": valid_name}, {"system": valid_bool, "types": valid_list})
-CASE_TYPE = Shape({"code": valid_name, "name": valid_name}, {"fields": valid_list})
+CASE_TYPE = Shape({"code": valid_name, "name": valid_name},
+                  {"fields": valid_list, "visibleInApp": valid_bool, "defaultAnswer": valid_text})
 CASE_FIELD = Shape({"name": valid_name, "type": one_of(DATA_TYPES)})
-TOUCHPOINT = Shape({"code": valid_name, "token": valid_secret})
+TOUCHPOINT = Shape({"code": valid_name, "token": valid_secret}, {"categories": valid_list})
 OAUTH_CLIENT = Shape({"clientId": valid_name, "secret": valid_secret}, {"scopes": valid_list})
 CASE = Shape(
     {"id": valid_id, "department": valid_name},
