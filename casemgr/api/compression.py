@@ -1,4 +1,5 @@
-"""gzip, when the client asks for it (``Accept-Encoding: gzip``), on every
+"""gzip, when the client names it (``Accept-Encoding: gzip``; ``*`` alone
+is not enough: see ``_gzip_named``), on every
 answer of the app that is worth it: the APIs' bodies and the explorer's
 files alike.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import gzip
 
 from flask import Flask, Response, request
+from werkzeug.http import parse_accept_header
 
 MIN_BYTES = 1024
 LEVEL = 6
@@ -37,7 +39,7 @@ def compress(response: Response) -> Response:
     if not _worth_compressing(response):
         return response
     response.vary.add("Accept-Encoding")
-    if request.accept_encodings["gzip"] <= 0:
+    if not _gzip_named(request.headers.get("Accept-Encoding", "")):
         return response
     response.direct_passthrough = False  # a file: read it into the answer
     body = response.get_data()
@@ -49,6 +51,16 @@ def compress(response: Response) -> Response:
     response.set_data(compressed)
     response.headers["Content-Encoding"] = "gzip"
     return response
+
+
+def _gzip_named(header: str) -> bool:
+    """gzip only for a client that names it (with a quality above 0). ``*``
+    alone does not count: Thalamus's PHP SDK sends ``Accept-Encoding: *``
+    as a bare header without asking curl to decode, and would read a gzip
+    body as garbage; an answer as is is always acceptable (RFC 9110
+    section 12.5.3)."""
+    return any(coding.lower() in ("gzip", "x-gzip") and quality > 0
+               for coding, quality in parse_accept_header(header))
 
 
 def _worth_compressing(response: Response) -> bool:

@@ -122,12 +122,12 @@ class ErrorEntry:
 E = ErrorEntry
 ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     UnsupportedQueryParameter: E(400, "400-101", "query", "UnsupportedParameter", "Unsupported query parameter(s)"),
-    InvalidAttributeValue: E(400, "400-152", "{attribute}", "InvalidValue", "Invalid value for an attribute (type or format)"),
+    InvalidAttributeValue: E(400, "400-152", "{attribute}", "InvalidFormat", "Invalid value for an attribute (type or format)"),
     domain.InvalidValue: E(400, "400-152", "{attribute}", "InvalidValue", "Invalid value for an attribute"),
     domain.InvalidEnumValue: E(400, "400-196", "{attribute}", "InvalidEnumValue", "Invalid enumeration value; details list the expected values"),
     domain.RelatedCaseLimitExceeded: E(400, "400-10424", "relatedCases", "LimitExceeded", "Limit exceeded: a case relates to at most 75 cases"),
     EmptyBody: E(400, "400-9001", "body", "Required", "Request body is empty"),
-    MalformedBody: E(400, "400-9002", "body", "Malformed", "Request body does not parse (JSON or XML)"),
+    MalformedBody: E(400, "400-9002", "body", "InvalidJson", "Request body does not parse (JSON or XML)"),
     MissingElement: E(400, "400-9003", "{attribute}", "Required", "A required element is missing"),
     domain.SearchFilterRequired: E(400, "400-9003", "{attribute}", "Required", "A required element is missing (a case search names no filter)"),
     UnsupportedElement: E(400, "400-9004", "{attribute}", "Unsupported", "Unsupported element in the request body"),
@@ -158,6 +158,8 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     domain.InvalidCursor: E(400, "400-9028", "after", "InvalidCursor", "Change feed cursor not handed out by the feed"),
     domain.WebhookTargetRefused: E(400, "400-9029", "url", "TargetRefused", "Webhook URL whose host does not resolve in time, or resolves to an address that is not globally reachable: loopback, private, link-local, reserved, deprecated (6to4, Teredo), such an IPv4 address written as IPv6, or a cloud metadata address"),
     domain.SearchTooBroad: E(400, "400-9030", "search", "TooBroad", f"Case search too broad: each of its filters matches more than {MAX_SEARCH_CANDIDATES:,} cases the caller sees; narrow it with another filter"),
+    domain.StatusTransitionNotAllowed: E(400, "400-9032", "{attribute}", "invalid", "Status cannot follow the case's current status by the configured transitions"),
+    domain.CommentNotFound: E(400, "400-9033", "comment", "InvalidId", "Comment does not exist in the case (or, for a party, is not its own)"),
     domain.WebhookLimitReached: E(400, "400-9031", "webhook", "LimitReached", "Client already has as many webhook subscriptions as it may have, 25 unless configured; delete one first"),
     domain.AuthenticationRequired: E(401, "401-101", "token", "InvalidToken", "Session or token missing, invalid or expired"),
     domain.PrincipalRequired: E(401, "401-9002", "principal", "LoginRequired", "Thalamus: no operator or party login (cookie or HTTP Basic)"),
@@ -185,7 +187,7 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
     LengthRequired: E(411, "411-9001", "body", "LengthRequired", "Body length unknown"),
     domain.PreconditionFailed: E(412, "412-9001", "etag", "PreconditionFailed", "If-Match does not match the case's ETag"),
     BodyTooLarge: E(413, "413-9001", "body", "TooLarge", "Request body over 1 MiB"),
-    UnsupportedMediaType: E(415, "415-9001", "contentType", "Unsupported", "Content-Type is neither application/json nor application/xml"),
+    UnsupportedMediaType: E(415, "415-9001", "contentType", "UnsupportedMediaType", "Content-Type is neither application/json nor application/xml"),
     UnsupportedContentCoding: E(415, "415-9002", "contentEncoding", "Unsupported", "Request body sent with a Content-Encoding (gzip, br…) other than identity; send it uncompressed"),
     InternalError: E(500, "500-100", "system", "InternalError", "System unable to process the request"),
     # The database refused a statement the service should not have sent:
@@ -201,7 +203,10 @@ ERROR_TABLE: dict[type[Exception], ErrorEntry] = {
 
 
 def entry_for(exc: Exception) -> ErrorEntry:
-    """The table row of the most specific class the exception is an instance of."""
+    """The table row of the most specific class the exception is an instance
+    of; several refusals at once answer with the first one's status."""
+    if isinstance(exc, domain.Refusals):
+        return entry_for(exc.first)
     for cls in type(exc).__mro__:
         if cls in ERROR_TABLE:
             return ERROR_TABLE[cls]

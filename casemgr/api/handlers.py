@@ -17,7 +17,7 @@ from casemgr.api.thalamus_v4.responses import error_response as thalamus_error_r
 from casemgr.api.context import services
 from casemgr.api.wire import IDENTITY
 from casemgr.api.egain_v3.oauth import oauth_error_response
-from casemgr.domain.errors import DomainError
+from casemgr.domain.errors import DomainError, Refusals
 from casemgr.edge import EDGE_REFUSAL, HOLD_HEADER
 from casemgr.service.errors import (
     ConcurrentChange,
@@ -72,7 +72,12 @@ def handle_refusal(exc: Exception) -> Response:
     if first is not exc:
         # Answered by its own handler (v3's challenges for a missing scope).
         return current_app.handle_user_exception(first)
-    response = renderer_for_path(request.path)(exc)
+    renderer = renderer_for_path(request.path)
+    if isinstance(exc, Refusals) and renderer is not thalamus_error_response:
+        # Only Thalamus reports several refusals at once; the others answer
+        # the first, the one the order of faults puts first.
+        exc = exc.first
+    response = renderer(exc)
     if isinstance(exc, errors.UnsupportedContentCoding):
         # RFC 9110 section 15.5.16: the codings a request body may have.
         response.headers["Accept-Encoding"] = IDENTITY

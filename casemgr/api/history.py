@@ -53,6 +53,8 @@ def entry_object(entry: HistoryEntry) -> dict:
         "user": author_object(entry.author),
         "api": entry.api,
         "changes": [{"field": c.field, "oldValue": c.old_value, "newValue": c.new_value} for c in entry.changes],
+        # Thalamus's activity, only where one was named and the reader may see it.
+        **({"activity": entry.activity} if entry.activity is not None else {}),
     }
 
 

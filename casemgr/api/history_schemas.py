@@ -47,6 +47,10 @@ class HistoryEntry(Schema):
         "description": "Who made the change; null for a load."})
     api = fields.String(required=True, metadata={"enum": sorted(set(API_NAMES.values()))})
     changes = fields.List(fields.Nested(HistoryFieldChange), required=True)
+    activity = fields.String(metadata={
+        "description": "The Thalamus activity (query `activity` or header `Thalamus-Activity`) of the request "
+                       "that wrote the entry; absent when none was named, and for a party on another's entry.",
+        "example": "portal-complaint"})
 
 
 class PaginationInfo(Schema):

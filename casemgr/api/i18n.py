@@ -58,6 +58,8 @@ USER_MESSAGES: dict[str, str] = {
     "400-9029": "The webhook address cannot be used: it must lead to a public internet address.",
     "400-9030": "The search matches too many cases. Add a filter to narrow it down.",
     "400-9031": "This integration already has as many webhook subscriptions as it may have. Delete one before adding another.",
+    "400-9032": "The case cannot move to this status from its current one. Choose one of the statuses that may follow it.",
+    "400-9033": "This comment does not belong to the case. Reload the case and try again.",
     "401-101": "Your session has expired. Please log in again.",
     "401-9001": "The user name or the password is wrong.",
     "401-9002": "Please log in first.",

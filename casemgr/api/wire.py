@@ -20,6 +20,7 @@ from werkzeug.http import parse_accept_header
 from casemgr.api import errors
 from casemgr.api.i18n import negotiate_language
 from casemgr.config import SUPPORTED_LANGUAGES
+from casemgr.domain import errors as domain_errors
 from casemgr.domain import values
 from casemgr.domain.versions import format_timestamp
 
@@ -238,7 +239,8 @@ def load_body(schema: marshmallow.Schema, parsers: dict[str, BodyParser]) -> dic
     try:
         return schema.load(data)
     except marshmallow.ValidationError as exc:
-        raise wire_error_from(exc.messages, schema) from exc
+        faults = wire_errors_from(exc.messages, schema)
+        raise (faults[0] if len(faults) == 1 else domain_errors.Refusals(faults)) from exc
 
 
 _UNKNOWN = marshmallow.fields.Field.default_error_messages.get("unknown", "Unknown field.")
@@ -269,24 +271,29 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(messages))]
 
 
-def wire_error_from(messages: Any, schema: marshmallow.Schema) -> errors.WireError:
-    """One deterministic error for a body with several shape faults:
-    unsupported element, then missing, then null, then a bad value. The
-    texts are the API's own (marshmallow's are for Python programmers): a
-    bad value names what the schema expects at its place."""
-    pairs = sorted(flatten_messages(messages))
-    for wanted, build in (
-        (_UNKNOWN, lambda p: errors.UnsupportedElement(f"Unsupported element '{p}' in request body.", attribute=p)),
-        (_REQUIRED, lambda p: errors.MissingElement(f"Required element '{p}' is missing.", attribute=p)),
-        (_NULL, lambda p: errors.NullNotAllowed(
-            f"Element '{p}' may not be null; set it to an empty string to remove its value.", attribute=p)),
-    ):
-        for path, message in pairs:
-            if message == wanted:
-                return build(path)
-    path = pairs[0][0]
-    return errors.InvalidAttributeValue(
-        f"Invalid value for '{path}': expected {expected_at(schema, path)}.", attribute=path)
+def wire_errors_from(messages: Any, schema: marshmallow.Schema) -> list[errors.WireError]:
+    """Every shape fault of a body, one per place, in a deterministic
+    order: unsupported elements, then missing, then null, then bad values,
+    each kind by path. The texts are the API's own (marshmallow's are for
+    Python programmers): a bad value names what the schema expects at its
+    place. An API that answers one error at a time answers the first.
+    """
+    builders = {
+        _UNKNOWN: lambda p: errors.UnsupportedElement(f"Unsupported element '{p}' in request body.", attribute=p),
+        _REQUIRED: lambda p: errors.MissingElement(f"Required element '{p}' is missing.", attribute=p),
+        _NULL: lambda p: errors.NullNotAllowed(
+            f"Element '{p}' may not be null; set it to an empty string to remove its value.", attribute=p),
+    }
+    kinds = list(builders)
+    faults: dict[str, tuple[int, errors.WireError]] = {}
+    for path, message in sorted(flatten_messages(messages)):
+        rank = kinds.index(message) if message in builders else len(kinds)
+        if path in faults and faults[path][0] <= rank:
+            continue  # one fault per place, the first kind
+        build = builders.get(message) or (lambda p: errors.InvalidAttributeValue(
+            f"Invalid value for '{p}': expected {expected_at(schema, p)}.", attribute=p))
+        faults[path] = (rank, build(path))
+    return [fault for _, fault in sorted(faults.values(), key=lambda item: item[0])]
 
 
 _PATH_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")

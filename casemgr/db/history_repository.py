@@ -60,7 +60,8 @@ class PgHistoryRepository(NamedQueries):
             case = row["case_row"]
             references = references_from_json(row["refs"])
             return StoredHistory(
-                case=CaseReach(case["id"], case["department_id"], case["customer_id"]) if case else None,
+                case=CaseReach(case["id"], case["department_id"], case["customer_id"], case["category_id"])
+                if case else None,
                 count=row["total"],
                 entries=tuple(entry_from_json(e, references) for e in row["entries"]),
             )
@@ -114,6 +115,7 @@ def entry_from_json(row: dict, references: References) -> HistoryEntry:
         api=history.api_name(row["api"]),
         author=author_from_json(row),
         changes=tuple(history.present_change(c, references) for c in row["changes"]),
+        activity=row.get("activity"),
     )
 
 

@@ -17,6 +17,7 @@ from casemgr.domain.model import (
     CaseState,
     CaseUpdate,
     Classification,
+    CommentFacts,
     EditCase,
     EditFacts,
     FieldDefinition,
@@ -25,10 +26,10 @@ from casemgr.domain.model import (
     UserFacts,
     is_given,
 )
-from casemgr.domain.readmodel import CaseView, Comment, CustomValue
+from casemgr.domain.readmodel import CaseView, Comment, CustomValue, StatusView
 from casemgr.domain.search import MAX_SEARCH_CANDIDATES, CaseSearch, SearchPage
 from casemgr.domain.values import stored_field_value, stored_text_of_shown
-from casemgr.domain.visibility import CaseSight
+from casemgr.domain.visibility import CaseSight, OwnCasesSight
 from casemgr.service.credentials import hash_secret
 
 # Where support_case stores each of the case's fields: the one place the
@@ -84,6 +85,8 @@ class PgCaseRepository(NamedQueries):
         row = self._one("get_edit_facts", {
             "case_id": cmd.case_id,
             "owner_id": given_or_none(cmd.owner_id),
+            "owner_email": given_or_none(cmd.owner_email),
+            "comment_ids": sorted({comment_id for comment_id, _ in cmd.comment_edits}),
             "other_ids": sorted({*cmd.link, *cmd.unlink}),
             "home_department_id": home,
             "want_custom_attributes": bool(cmd.custom_attributes),
@@ -110,6 +113,9 @@ class PgCaseRepository(NamedQueries):
             classification=classification_from_json(row["classification"]),
             status=named_ref_from_json(row["status"]),
             resolution=named_ref_from_json(row["resolution"]),
+            next_status_ids=frozenset(row["next_status_ids"]) if row["next_status_ids"] is not None else None,
+            comments={c["id"]: CommentFacts(c["id"], c["case_id"], c["description"], c["author_customer_id"])
+                      for c in row["comments"] or ()},
         )
 
     def apply_update(self, update: CaseUpdate, actor: Actor, api: str) -> datetime:
@@ -117,7 +123,7 @@ class PgCaseRepository(NamedQueries):
             "api": api, "actor_user_id": actor.user_id, "actor_customer_id": actor.customer_id,
             "actor_client_id": actor.client_id, "case_id": update.case_id,
             "changes": to_jsonb([change_to_json(c) for c in update.changes]),
-            "previous_last_modified": update.previous_last_modified,
+            "previous_last_modified": update.previous_last_modified, "activity": update.activity,
         }
         only_case_row = update.writes_only_case_row()
         # Nothing is read back: the new lastModified is the one the domain
@@ -142,6 +148,7 @@ class PgCaseRepository(NamedQueries):
                 "custom_set": to_jsonb({str(k): v for k, v in update.custom_values_set.items()}),
                 "custom_removed": list(update.custom_values_removed),
                 "comments": list(update.comments),
+                "comment_edits": to_jsonb([{"id": i, "description": text} for i, text in update.comment_edits]),
             })
         return update.last_modified
 
@@ -187,6 +194,18 @@ class PgCaseRepository(NamedQueries):
 
     def first_closed_status(self) -> NamedRef | None:
         return named_ref_from_json(self._one("first_closed_status", {}))
+
+    def own_cases(self, sight: OwnCasesSight, limit: int, skip: int, newest_comments: int) -> list[CaseView]:
+        rows = self._all("get_own_cases", {
+            "owner_id": sight.owner_id, "customer_id": sight.customer_id,
+            "departments": sorted(sight.departments) if sight.departments is not None else None,
+            "category_ids": sorted(sight.category_ids) if sight.category_ids is not None else None,
+            "limit": limit, "skip": skip, "comment_limit": newest_comments,
+        })
+        return [case_view_from_row(r) for r in rows]
+
+    def statuses(self) -> list[StatusView]:
+        return [StatusView(r["name"], r["is_initial"], r["state"] == "closed") for r in self._all("list_statuses", {})]
 
 
 class PgAuthRepository(NamedQueries):

@@ -1,4 +1,4 @@
-"""Thalamus v4 storage: new cases and the category catalogue."""
+"""Thalamus v4 storage: new cases and the catalogue of types by category."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from casemgr.db.repositories import (
 )
 from casemgr.domain.create import CreateCase, CreationFacts, NewCase
 from casemgr.domain.model import Actor
-from casemgr.domain.readmodel import CaseTypeView, CategoryView
+from casemgr.domain.readmodel import TypeCategoryView
 
 
 class PgThalamusRepository(NamedQueries):
@@ -54,18 +54,12 @@ class PgThalamusRepository(NamedQueries):
             "actor_customer_id": actor.customer_id,
             "actor_client_id": actor.client_id,
             "changes": to_jsonb([change_to_json(c) for c in new_case.changes]),
+            "activity": new_case.activity,
         })
         return row["id"], row["last_modified"]
 
-    def categories(self) -> list[CategoryView]:
-        return [category_from_row(r) for r in self._all("list_categories", {})]
+    def type_categories(self, type_code: str | None, category_code: str | None) -> list[TypeCategoryView]:
+        rows = self._all("list_type_categories", {"type_code": type_code, "category_code": category_code})
+        return [TypeCategoryView(**{**row, "fields": tuple(field_from_json(f) for f in row["fields"])})
+                for row in rows]
 
-
-def category_from_row(row: dict) -> CategoryView:
-    return CategoryView(
-        code=row["code"], name=row["name"], system=row["is_system"],
-        types=tuple(
-            CaseTypeView(code=t["code"], name=t["name"], fields=tuple(field_from_json(f) for f in t["fields"]))
-            for t in row["types"]
-        ),
-    )

@@ -43,6 +43,7 @@ class CreateCase:
     comments: tuple[str, ...] = ()
     case_data: dict[str, Any] | _Unset = UNSET
     required_action: str = EDIT_CASE
+    activity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,25 +69,28 @@ class NewCase:
     custom_values: dict[int, Any]
     comments: tuple[str, ...]
     changes: tuple[FieldChange, ...]
+    activity: str | None = None
 
 
 def check_request(cmd: CreateCase) -> None:
-    """Rules that need no stored fact."""
-    edit.check_comments(cmd.comments)
+    """Rules that need no stored fact: both codes (each missing one is
+    reported), the comments, the activity."""
+    edit.decide_all(lambda: edit.check_classification_codes(cmd.category_code, cmd.type_code),
+                    lambda: edit.check_comments(cmd.comments),
+                    lambda: edit.check_activity(cmd.activity))
 
 
 def decide_create(cmd: CreateCase, actor: Actor, facts: CreationFacts) -> NewCase:
     """Apply the creation rules in precedence order; return what to write."""
     permissions.check_may_create_case(actor, cmd.required_action)
     department_id = department_for_new_case(actor, facts)
-    classification_values, case_data = edit.decide_classification(
-        cmd.category_code, cmd.type_code, cmd.case_data, facts.classification
+    # Independent rules: every one of them that refuses is reported.
+    (classification_values, case_data), (status_values, closing), resolution_values = edit.decide_all(
+        lambda: edit.decide_classification(cmd.category_code, cmd.type_code, cmd.case_data, facts.classification),
+        lambda: starting_status(cmd, facts),
+        lambda: edit.decide_resolution(cmd.resolution_name, facts.resolution),
     )
-    if is_given(cmd.status_name):
-        status_values, closing = edit.decide_status(cmd.status_name, facts.status, was_open=True)
-    else:
-        status_values, closing = initial_status(facts)
-    resolution_values = edit.decide_resolution(cmd.resolution_name, facts.resolution)
+    permissions.check_touchpoint_category(actor, classification_values[CaseField.CATEGORY], cmd.category_code)
 
     created_at = to_millis(facts.now)
     values = {
@@ -103,7 +107,15 @@ def decide_create(cmd: CreateCase, actor: Actor, facts: CreationFacts) -> NewCas
         custom_values=case_data,
         comments=cmd.comments,
         changes=creation_changes(values, case_data, facts),
+        activity=cmd.activity,
     )
+
+
+def starting_status(cmd: CreateCase, facts: CreationFacts) -> tuple[CaseValues, bool]:
+    """The status named (null or absent: not named), else the initial one."""
+    if is_given(cmd.status_name):
+        return edit.decide_status(cmd.status_name, facts.status, was_open=True)
+    return initial_status(facts)
 
 
 def department_for_new_case(actor: Actor, facts: CreationFacts) -> int:

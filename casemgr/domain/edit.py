@@ -10,11 +10,13 @@ several faults always gets the same answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from casemgr.domain import errors, history, permissions
 from casemgr.domain.model import (
+    MAX_ACTIVITY_LENGTH,
     MAX_COMMENTS_PER_REQUEST,
     MAX_RELATED_CASES,
     MAX_TEXT_LENGTH,
@@ -35,6 +37,7 @@ from casemgr.domain.model import (
     NamedRef,
     OtherEndUpdate,
     StateRequirement,
+    UNSET,
     _Unset,
     is_given,
 )
@@ -52,7 +55,28 @@ def check_request(cmd: EditCase) -> None:
     check_text_lengths(cmd)
     check_severity(cmd)
     check_link_lists(cmd)
+    check_activity(cmd.activity)
+    if is_given(cmd.category_code) or is_given(cmd.type_code):
+        check_classification_codes(cmd.category_code, cmd.type_code)
 
+
+def check_activity(activity: str | None) -> None:
+    """Thalamus's activity, recorded with the entry: a name of at most 255
+    characters."""
+    if activity is not None and not 1 <= len(activity) <= MAX_ACTIVITY_LENGTH:
+        raise errors.InvalidValue(
+            f"Value of 'activity' must hold 1 to {MAX_ACTIVITY_LENGTH} characters.", attribute="activity")
+
+
+def check_classification_codes(category_code: str | _Unset, type_code: str | _Unset) -> None:
+    """Thalamus: category and type come together, both codes given; each
+    missing one is reported (the same rule ``decide_classification``
+    applies, here before anything is read, so both are named at once)."""
+    errors.refuse_all([
+        *([errors.CategoryCodeRequired("categoryCode is required.", attribute="categoryCode")]
+          if not category_code else []),
+        *([errors.TypeCodeRequired("typeCode is required.", attribute="typeCode")] if not type_code else []),
+    ])
 
 def check_moments(cmd: EditCase) -> None:
     """A due date (or lastModified) beyond what the service can store and
@@ -81,6 +105,7 @@ def check_text_lengths(cmd: EditCase) -> None:
                 f"Value of '{name}' exceeds {MAX_TEXT_LENGTH} characters.", attribute=name, limit=MAX_TEXT_LENGTH
             )
     check_comments(cmd.comments)
+    check_comments(tuple(text for _, text in cmd.comment_edits))
 
 
 def check_comments(comments: tuple[str, ...]) -> None:
@@ -132,18 +157,27 @@ def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
     """Apply every rule in precedence order; return what to write."""
     case = require_case(cmd.case_id, facts.case)
     permissions.check_may_touch_case(actor, case, actions_needed(cmd, case, facts))
+    if is_given(cmd.owner_id) or is_given(cmd.owner_email):
+        permissions.check_may_name_owner(actor)
     check_state(cmd, case)
     check_version(cmd, case)
 
     check_due_date(cmd, facts.now)
+    cmd = resolve_owner_email(cmd, facts)
     check_new_owner(cmd, actor, facts)
     new_related = decide_relations(cmd, case, facts)
     custom_set, custom_removed = decide_custom_attributes(cmd, facts.custom_attributes)
-    classification_values, data_set = decide_classification(
-        cmd.category_code, cmd.type_code, cmd.case_data, facts.classification
+    # Independent rules: every one of them that refuses is reported.
+    (classification_values, data_set), (status_values, closing), resolution_values = decide_all(
+        lambda: decide_classification(cmd.category_code, cmd.type_code, cmd.case_data, facts.classification),
+        lambda: decide_status(cmd.status_name, facts.status, was_open=case.is_open,
+                              current_status_id=case.status_id, next_status_ids=facts.next_status_ids),
+        lambda: decide_resolution(cmd.resolution_name, facts.resolution),
     )
-    status_values, closing = decide_status(cmd.status_name, facts.status, was_open=case.is_open)
-    status_values.update(decide_resolution(cmd.resolution_name, facts.resolution))
+    status_values.update(resolution_values)
+    if CaseField.CATEGORY in classification_values:
+        permissions.check_touchpoint_category(actor, classification_values[CaseField.CATEGORY], cmd.category_code)
+    comment_edits = decide_comment_edits(cmd, actor, case, facts)
 
     if is_given(cmd.owner_id) and facts.new_owner is not None:
         permissions.check_may_assign(actor, case, facts.new_owner)
@@ -162,8 +196,50 @@ def decide_edit(cmd: EditCase, actor: Actor, facts: EditFacts) -> CaseUpdate:
     if closing:
         values[CaseField.LAST_CLOSED] = last_modified
     custom_set = {**custom_set, **data_set}
-    return build_update(cmd, actor, case, facts, values, new_related, custom_set, custom_removed)
+    return build_update(cmd, actor, case, facts, values, new_related, custom_set, custom_removed, comment_edits)
 
+
+def decide_all(*rules):
+    """Runs every rule and answers their results in order; when some
+    refuse, raises them all (``errors.Refusals``), in the order of the rules."""
+    results, refusals = [], []
+    for rule in rules:
+        try:
+            results.append(rule())
+        except errors.Refusals as several:
+            refusals.extend(several.refusals)
+        except errors.DomainError as refusal:
+            refusals.append(refusal)
+    errors.refuse_all(refusals)
+    return results
+
+
+def resolve_owner_email(cmd: EditCase, facts: EditFacts) -> EditCase:
+    """Thalamus's assignment names the new owner by e-mail: the operator who
+    has it (loaded with the facts), judged from here on as an owner named
+    by id is."""
+    if not is_given(cmd.owner_email):
+        return cmd
+    if facts.new_owner is None:
+        raise errors.OwnerNotFound(f"No operator has the e-mail '{cmd.owner_email}'.", user_id=cmd.owner_email)
+    return replace(cmd, owner_id=facts.new_owner.id, owner_email=UNSET)
+
+
+def decide_comment_edits(cmd: EditCase, actor: Actor, case: CaseState,
+                         facts: EditFacts) -> tuple[tuple[int, str, str], ...]:
+    """Comments rewritten: each a comment of the case (a customer: one it
+    wrote itself; a comment of anyone else is as unknown to it as one of
+    another case). Answers (id, old text, new text) of those that change."""
+    edits = []
+    for comment_id, text in cmd.comment_edits:
+        stored = facts.comments.get(comment_id)
+        if stored is None or stored.case_id != case.id or (
+                actor.customer_id is not None and stored.author_customer_id != actor.customer_id):
+            raise errors.CommentNotFound(f"Comment {comment_id} is not a comment of case {case.id}.",
+                                         comment_id=comment_id, case_id=case.id)
+        if stored.description != text:
+            edits.append((comment_id, stored.description, text))
+    return tuple(edits)
 
 def require_case(case_id: int, case: CaseState | None) -> CaseState:
     """Rule 1: a case with the given id exists."""
@@ -393,13 +469,21 @@ def case_field_value(definition: FieldDefinition, value: Any) -> Any:
         raise errors.InvalidCaseField(f"Field '{definition.name}' expects {expected}.", field=definition.name) from None
 
 
-def decide_status(status_name: str | _Unset, found: NamedRef | None, *, was_open: bool) -> tuple[CaseValues, bool]:
-    """Status by configured name. Moving an open case to a status whose state
-    is closed closes it: the second value says so (the caller sets lastClosed)."""
+def decide_status(status_name: str | _Unset, found: NamedRef | None, *, was_open: bool,
+                  current_status_id: int | None = None,
+                  next_status_ids: frozenset[int] | None = None) -> tuple[CaseValues, bool]:
+    """Status by configured name, one the configured transitions lead to
+    from the case's status (``next_status_ids``; None: any; staying in the
+    same status is no transition). Moving an open case to a status whose
+    state is closed closes it: the second value says so (the caller sets
+    lastClosed)."""
     if not is_given(status_name):
         return {}, False
     if found is None:
         raise errors.UnknownStatusName(f"Status '{status_name}' does not exist.", attribute="status")
+    if next_status_ids is not None and found.id != current_status_id and found.id not in next_status_ids:
+        raise errors.StatusTransitionNotAllowed(
+            f"Status '{found.name}' cannot follow the case's current status.", attribute="status")
     return {CaseField.STATUS: found.id}, found.state == "closed" and was_open
 
 
@@ -434,6 +518,7 @@ def build_update(
     new_related: frozenset[int],
     custom_set: dict[int, Any],
     custom_removed: tuple[int, ...],
+    comment_edits: tuple[tuple[int, str, str], ...] = (),
 ) -> CaseUpdate:
     changes = history.field_changes(case.field_values(), values)
     field_names = {d.id: history.custom_attribute_field(d.name) for d in facts.custom_attributes.values()}
@@ -445,6 +530,7 @@ def build_update(
     linked = tuple(sorted(new_related - case.related_ids))
     unlinked = tuple(sorted(case.related_ids - new_related))
     changes += history.relation_change(case.related_ids, new_related)
+    changes += [FieldChange(history.comment_field(comment_id), old, new) for comment_id, old, new in comment_edits]
     if not case.is_open and new_status_state(cmd, facts.status) != "open":
         check_closed_case_keeps(changes, cmd.comments)
     if not changes and not cmd.comments:
@@ -462,6 +548,8 @@ def build_update(
         changes=tuple(changes),
         previous_last_modified=case.last_modified,
         other_ends=other_end_updates(case.id, linked, unlinked, facts),
+        comment_edits=tuple((comment_id, new) for comment_id, _, new in comment_edits),
+        activity=cmd.activity,
     )
 
 
@@ -471,6 +559,9 @@ def check_closed_case_keeps(changes: list[FieldChange], comments: tuple[str, ...
     a status, a resolution, a comment or any other field waits until the
     case is reopened. Named but unchanged values are no change."""
     for change in changes:
+        if change.field.startswith(history.COMMENT_PREFIX):
+            raise errors.NotChangeableWhenClosed(
+                "Only custom values may change on a closed case, not 'comments'.", attribute="comments")
         if not change.field.startswith((history.CUSTOM_ATTRIBUTES, history.CASE_DATA)):
             raise errors.NotChangeableWhenClosed(
                 f"Only custom values may change on a closed case, not '{change.field}'.", attribute=change.field)

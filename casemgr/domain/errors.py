@@ -19,6 +19,30 @@ class DomainError(Exception):
         self.facts = facts
 
 
+class Refusals(DomainError):
+    """Several refusals of one request, each a rule of its own that holds
+    apart from the others (the codes of a classification, its case data,
+    the status and the resolution; a body's shape faults): Thalamus shows
+    them all at once, eGain the first, which is the one it would have
+    answered alone (``first``)."""
+
+    def __init__(self, refusals: list[Exception]):
+        super().__init__(getattr(refusals[0], "message", str(refusals[0])), **getattr(refusals[0], "facts", {}))
+        self.refusals = tuple(refusals)
+
+    @property
+    def first(self) -> Exception:
+        return self.refusals[0]
+
+
+def refuse_all(refusals: list[Exception]) -> None:
+    """Raises the one refusal, or all of them; nothing when there is none."""
+    if len(refusals) == 1:
+        raise refusals[0]
+    if refusals:
+        raise Refusals(refusals)
+
+
 # -- the request itself (checked before the case is read) ------------------
 
 class NothingToChange(DomainError):
@@ -73,6 +97,12 @@ class CaseOutsideUserDepartments(DomainError):
 
 class CaseNotVisibleToCustomer(DomainError):
     """A customer (Thalamus party) may only see and change its own cases."""
+
+
+class CaseOutsideTouchpoint(CaseOutsideUserDepartments):
+    """A Thalamus touchpoint permitted some categories only reaches the cases
+    of those: refused like a case outside the user's departments (on v4,
+    invalidId)."""
 
 
 class CaseNotOpen(DomainError):
@@ -182,6 +212,16 @@ class UnknownStatusName(DomainError):
 
 class UnknownResolutionName(DomainError):
     """A resolution name that is not configured."""
+
+
+class StatusTransitionNotAllowed(DomainError):
+    """The configured transitions do not lead from the case's status to the
+    one named (none configured for a status: any status may follow it)."""
+
+
+class CommentNotFound(DomainError):
+    """A comment to rewrite that is no comment of the case (or, for a
+    customer, none of its own)."""
 
 
 class InvalidCaseField(InvalidValue):

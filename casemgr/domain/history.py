@@ -9,8 +9,8 @@ conflict's ``changedFields`` read the same names.
 
 The vocabulary: subject, description, solution, severity, dueDate, owner,
 status, resolution, category, type, relatedCases (the ids added and
-removed), customAttributes.<name>, caseData.<name> and comments (the ids
-added); a creation or a load also records case ("created"), department and
+removed), customAttributes.<name>, caseData.<name>, comments (the ids
+added) and comments.<id> (a comment's text rewritten); a creation or a load also records case ("created"), department and
 customer.
 """
 
@@ -33,6 +33,8 @@ CASE = "case"  # a creation's first change: the case was created
 CREATED = "created"
 CUSTOM_ATTRIBUTES = "customAttributes."
 CASE_DATA = "caseData."
+# A rewritten comment: comments.<id>, its text before and after.
+COMMENT_PREFIX = "comments."
 
 # The order a conflict lists changed fields in: the case's own fields as a
 # representation shows them, then custom values and case data by name.
@@ -50,6 +52,10 @@ def custom_attribute_field(name: str) -> str:
 
 def case_data_field(name: str) -> str:
     return CASE_DATA + name
+
+
+def comment_field(comment_id: int) -> str:
+    return f"{COMMENT_PREFIX}{comment_id}"
 
 
 def api_name(stored: str) -> str:
@@ -119,6 +125,8 @@ class HistoryEntry:
     api: str
     author: Author | None  # None: a load
     changes: tuple[HistoryChange, ...]
+    # Thalamus's activity of the request that wrote it (None: none named).
+    activity: str | None = None
 
 
 @dataclass(frozen=True)

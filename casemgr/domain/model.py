@@ -16,6 +16,8 @@ MAX_CASES_PER_READ = 75
 # with the total, so no answer grows with the case's history.
 MAX_COMMENTS_PER_REQUEST = 100
 COMMENTS_SHOWN = 100
+# Thalamus's activity, recorded with the history entry of a write.
+MAX_ACTIVITY_LENGTH = 255
 
 # The actions a user may hold, and the permissions a user holds on another
 # user: the names the rules check (casemgr.domain.permissions), and so the
@@ -93,8 +95,26 @@ class UserFacts:
 
 
 @dataclass(frozen=True)
+class TouchpointScope:
+    """The categories a Thalamus touchpoint may act on: ``category_ids``
+    None, every one (no permission configured: the default)."""
+
+    category_ids: frozenset[int] | None = None
+
+    def reaches(self, category_id: int | None) -> bool:
+        """A case or classification of a category the touchpoint is
+        permitted; a restricted touchpoint reaches no unclassified case."""
+        return self.category_ids is None or category_id in self.category_ids
+
+
+EVERY_CATEGORY = TouchpointScope()
+
+
+@dataclass(frozen=True)
 class Actor:
-    """Who makes a request: a user, an OAuth client, or a customer."""
+    """Who makes a request: a user, an OAuth client, or a customer; on
+    Thalamus, through a touchpoint whose ``touchpoint`` scope bounds what it
+    reaches (None: no touchpoint, every category)."""
 
     kind: ActorKind
     user: UserFacts | None = None
@@ -102,6 +122,11 @@ class Actor:
     customer_id: int | None = None
     customer_name: str = ""
     customer_email: str | None = None
+    touchpoint: TouchpointScope | None = None
+
+    @property
+    def touchpoint_scope(self) -> TouchpointScope:
+        return self.touchpoint or EVERY_CATEGORY
 
     @classmethod
     def for_user(cls, user: UserFacts, client_id: str | None = None) -> "Actor":
@@ -196,6 +221,11 @@ class EditCase:
     resolution_name: str | _Unset = UNSET
     comments: tuple[str, ...] = ()
     case_data: dict[str, Any] | _Unset = UNSET
+    # Thalamus: a new owner by e-mail (the assignment), comments rewritten
+    # (comment id, new text), and the activity the history entry records.
+    owner_email: str | _Unset = UNSET
+    comment_edits: tuple[tuple[int, str], ...] = ()
+    activity: str | None = None
 
     TEXT_ATTRIBUTES = ("subject", "description", "solution")
 
@@ -207,20 +237,20 @@ class EditCase:
             "dueDate": self.due_date, "owner": self.owner_id, "severity": self.severity, "subject": self.subject,
             "description": self.description, "solution": self.solution, "categoryCode": self.category_code,
             "typeCode": self.type_code, "status": self.status_name, "resolution": self.resolution_name,
-            "caseData": self.case_data,
+            "caseData": self.case_data, "email": self.owner_email,
         }
         mentioned = [name for name, value in named.items() if is_given(value)]
         mentioned += [name for name, value in (("link", self.link), ("unlink", self.unlink),
-                                               ("comments", self.comments)) if value]
+                                               ("comments", self.comments or self.comment_edits)) if value]
         return mentioned
 
     def mentions_anything(self) -> bool:
         singles = (
             self.due_date, self.owner_id, self.severity, self.subject, self.description,
             self.solution, self.category_code, self.type_code, self.status_name,
-            self.resolution_name, self.case_data,
+            self.resolution_name, self.case_data, self.owner_email,
         )
-        collections = (self.link, self.unlink, self.custom_attributes, self.comments)
+        collections = (self.link, self.unlink, self.custom_attributes, self.comments, self.comment_edits)
         return any(is_given(v) for v in singles) or any(collections)
 
     def needs_reference_facts(self) -> bool:
@@ -229,8 +259,10 @@ class EditCase:
         a status or a resolution. An edit that names none of them (the common
         one: subject, description, solution, severity, due date) needs only
         the case and the time."""
-        singles = (self.owner_id, self.category_code, self.type_code, self.status_name, self.resolution_name)
-        return any(is_given(v) for v in singles) or bool(self.link or self.unlink or self.custom_attributes)
+        singles = (self.owner_id, self.owner_email, self.category_code, self.type_code, self.status_name,
+                   self.resolution_name)
+        return any(is_given(v) for v in singles) or bool(
+            self.link or self.unlink or self.custom_attributes or self.comment_edits)
 
     def facts_depend_on_actor(self) -> bool:
         """Only a link's reach depends on who edits (the departments sharing
@@ -325,6 +357,16 @@ class NamedRef:
 
 
 @dataclass(frozen=True)
+class CommentFacts:
+    """A comment an edit rewrites, as stored."""
+
+    id: int
+    case_id: int
+    description: str
+    author_customer_id: int | None
+
+
+@dataclass(frozen=True)
 class EditFacts:
     """Everything an edit is judged on, loaded in one transaction with the
     case row locked."""
@@ -338,6 +380,10 @@ class EditFacts:
     classification: Classification | None = None
     status: NamedRef | None = None
     resolution: NamedRef | None = None
+    # The statuses the case's current status may move to; None: any.
+    next_status_ids: frozenset[int] | None = None
+    # The comments the edit rewrites that exist (of any case), by id.
+    comments: dict[int, CommentFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -366,6 +412,9 @@ class CaseUpdate:
     # The version the edit replaces: recorded with the history entry.
     previous_last_modified: datetime | None = None
     other_ends: tuple["OtherEndUpdate", ...] = ()
+    # Comments rewritten: (comment id, new text).
+    comment_edits: tuple[tuple[int, str], ...] = ()
+    activity: str | None = None
 
     @property
     def changes_nothing(self) -> bool:
@@ -376,7 +425,7 @@ class CaseUpdate:
         """No relation, custom value, comment or other case changes: the case
         row and its history entry are all there is to write."""
         return not (self.link or self.unlink or self.custom_values_set or self.custom_values_removed
-                    or self.comments or self.other_ends)
+                    or self.comments or self.comment_edits or self.other_ends)
 
 
 @dataclass(frozen=True)
@@ -399,3 +448,4 @@ class CaseReach:
     id: int
     department_id: int
     customer_id: int | None
+    category_id: int | None = None

@@ -13,9 +13,30 @@ from casemgr.domain.model import Actor, ActorKind, CaseReach, CaseState, LinkedC
 from casemgr.domain.readmodel import CaseView
 
 
+def check_touchpoint_reach(actor: Actor, case: CaseState | CaseView | CaseReach) -> None:
+    """Through a Thalamus touchpoint, a case of a category the touchpoint is
+    permitted (``TouchpointScope``), whoever the principal is: a touchpoint
+    without permission on a case reaches it no more than a user without
+    one does."""
+    if not actor.touchpoint_scope.reaches(case.category_id):
+        raise errors.CaseOutsideTouchpoint(
+            f"Case {case.id} is of a category this touchpoint is not permitted.", case_id=case.id)
+
+
+def check_touchpoint_category(actor: Actor, category_id: int | None, category_code: str) -> None:
+    """A case classified into a category the touchpoint is not permitted is
+    refused like an unknown category (Thalamus: "the touchpoint is not
+    authorized" is InvalidCode)."""
+    if category_id is not None and not actor.touchpoint_scope.reaches(category_id):
+        raise errors.InvalidCategoryOrType(
+            f"Category '{category_code}' does not exist or is not permitted to this touchpoint.",
+            attribute="categoryCode")
+
+
 def check_may_touch_case(actor: Actor, case: CaseState | CaseView | CaseReach, actions: tuple[str, ...]) -> None:
     """The caller holds every one of the actions and reaches the case (first
     403 group)."""
+    check_touchpoint_reach(actor, case)
     if actor.kind is ActorKind.CUSTOMER:
         if case.customer_id != actor.customer_id:
             raise errors.CaseNotVisibleToCustomer(f"Case {case.id} is not a case of this customer.", case_id=case.id)
@@ -40,7 +61,9 @@ def check_may_read_case(actor: Actor, case: CaseState | CaseView | CaseReach) ->
     the queries that find cases in bulk take its sight as parameters."""
     if actor.kind is ActorKind.CUSTOMER:
         check_may_touch_case(actor, case, actions=())
-    elif actor.user is not None and case.department_id not in actor.user.visible_department_ids:
+        return
+    check_touchpoint_reach(actor, case)
+    if actor.user is not None and case.department_id not in actor.user.visible_department_ids:
         raise errors.CaseOutsideUserDepartments(
             f"User is not allowed to access case {case.id}.", case_id=case.id
         )
@@ -74,6 +97,14 @@ def check_may_create_case(actor: Actor, action: str) -> None:
 def check_action(user: UserFacts, action: str) -> None:
     if action and action not in user.actions:
         raise errors.ActionNotAllowed(f"User not allowed to perform action '{action}'.", action=action)
+
+
+def check_may_name_owner(actor: Actor) -> None:
+    """A customer assigns nobody (Thalamus: the assignment is an operator's
+    call): refused with the first 403 group, before the owner is looked at,
+    so a party learns nothing of the operators."""
+    if actor.kind is ActorKind.CUSTOMER:
+        raise errors.ActionNotAllowed("A party may not assign a case.", action="assignment")
 
 
 def check_may_assign(actor: Actor, case: CaseState, new_owner: UserFacts) -> None:

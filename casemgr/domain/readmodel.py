@@ -57,6 +57,7 @@ class CaseView:
     # The newest comments the read asked for (oldest first), and how many the case holds.
     comments: tuple[Comment, ...] = field(default_factory=tuple)
     comment_count: int = 0
+    category_id: int | None = None
 
     @property
     def custom_attributes(self) -> tuple[CustomValue, ...]:
@@ -70,19 +71,26 @@ class CaseView:
 
 
 @dataclass(frozen=True)
-class CaseTypeView:
-    """Thalamus: a case type and the case data fields it defines."""
+class TypeCategoryView:
+    """Thalamus: one case type of one category, as the catalogue of
+    ``GET /api/v4/cases/typecategory`` lists it."""
 
-    code: str
-    name: str
+    category_id: int
+    category_code: str
+    category_name: str
+    category_is_system: bool
+    type_code: str
+    type_name: str
+    visible_in_app: bool
+    default_answer: str
+    # The type's case data fields: what caseData must hold.
     fields: tuple[FieldDefinition, ...] = ()
 
 
 @dataclass(frozen=True)
-class CategoryView:
-    """Thalamus: a category (a system node holds no cases) and its types."""
+class StatusView:
+    """Thalamus: a configured status (``GET /api/v4/cases/status``)."""
 
-    code: str
     name: str
-    system: bool
-    types: tuple[CaseTypeView, ...] = ()
+    initial: bool
+    final: bool

@@ -24,6 +24,13 @@ The kinds of principal and what each sees:
 
 A change none of whose fields the principal sees is not shown to it at
 all: a history page, the feed and a conflict's explanation leave it out.
+The activity an entry records (Thalamus's ``activity``) is shown with the
+author: to whoever sees the author as stored, so a customer sees it on its
+own entries only.
+
+Through a Thalamus touchpoint permitted some categories only, every
+principal sees the cases of those categories only (``TouchpointScope``),
+and the catalogue of types and categories shows those only.
 """
 
 from __future__ import annotations
@@ -38,8 +45,8 @@ from casemgr.domain.history import (
     FeedChange,
     HistoryEntry,
 )
-from casemgr.domain.model import Actor, ActorKind, CaseReach, CaseState
-from casemgr.domain.readmodel import CaseView
+from casemgr.domain.model import Actor, ActorKind, CaseReach, CaseState, TouchpointScope
+from casemgr.domain.readmodel import CaseView, TypeCategoryView
 
 # How a customer sees every agent and OAuth client that changed its case.
 STAFF = Author(kind="staff", id=None, name="Support team")
@@ -47,7 +54,7 @@ STAFF = Author(kind="staff", id=None, name="Support team")
 # The fields of a customer's read (Thalamus case object), in the history's
 # vocabulary: the exact names, and the prefixes of named values.
 CUSTOMER_FIELDS = frozenset({history.CASE, "status", "resolution", "category", "type", history.COMMENTS})
-CUSTOMER_FIELD_PREFIXES = (history.CASE_DATA,)
+CUSTOMER_FIELD_PREFIXES = (history.CASE_DATA, history.COMMENT_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,20 @@ class CaseSight:
 
 
 @dataclass(frozen=True)
+class OwnCasesSight:
+    """A principal's own cases (Thalamus's ``GET /api/v4/cases``): an
+    operator's, the cases it owns; a party's, its cases. Among them only
+    those the principal sees (``departments``: None, every department) and
+    the touchpoint reaches (``category_ids``: None, every category); the
+    cases of a type not visible in the app are left out."""
+
+    owner_id: int | None
+    customer_id: int | None
+    departments: frozenset[int] | None
+    category_ids: frozenset[int] | None
+
+
+@dataclass(frozen=True)
 class PrincipalView:
     """One principal's view of cases. ``actor`` None: the operator at the
     database (the CLI), who sees everything."""
@@ -104,6 +125,25 @@ class PrincipalView:
             return CaseSight(None, self.actor.customer_id)
         return CaseSight(self.readable_departments())
 
+    def own_cases(self) -> OwnCasesSight | None:
+        """The principal's own cases, as ``case_sight`` bounds what it sees;
+        None: it owns none (an OAuth client, the operator at the database)."""
+        if self.actor is None or (self.actor.user is None and self.actor.kind is not ActorKind.CUSTOMER):
+            return None
+        categories = self.actor.touchpoint_scope.category_ids
+        sight = self.case_sight()
+        if self.actor.kind is ActorKind.CUSTOMER:
+            return OwnCasesSight(None, sight.customer_id, None, categories)
+        return OwnCasesSight(self.actor.user.id, None, sight.departments, categories)
+
+    def owns_case(self, case: CaseView) -> bool:
+        """The rule of ``own_cases`` for one case the query found."""
+        if not self.sees_case(case) or self.actor is None:
+            return False
+        if self.actor.kind is ActorKind.CUSTOMER:
+            return case.customer_id == self.actor.customer_id
+        return self.actor.user is not None and case.owner_id == self.actor.user.id
+
     # -- which fields, by whom -------------------------------------------------
 
     def author(self, author: Author | None) -> Author | None:
@@ -121,7 +161,10 @@ class PrincipalView:
         changes = tuple(c for c in entry.changes if self.fields.shows(c.field))
         if not changes:
             return None
-        return replace(entry, author=self.author(entry.author), changes=changes)
+        author = self.author(entry.author)
+        # The activity tells what its author was doing: shown with the author as stored.
+        activity = entry.activity if author == entry.author else None
+        return replace(entry, author=author, changes=changes, activity=activity)
 
     def entries(self, entries: Iterable[HistoryEntry]) -> tuple[HistoryEntry, ...]:
         return tuple(e for e in map(self.entry, entries) if e is not None)
@@ -144,6 +187,17 @@ class PrincipalView:
 
 
 OPERATOR_VIEW = PrincipalView(actor=None, fields=ALL_FIELDS)
+
+
+def type_categories_for(scope: TouchpointScope, catalogue: Iterable[TypeCategoryView], *,
+                        app_only: bool) -> list[TypeCategoryView]:
+    """Thalamus's catalogue of case types by category, as a touchpoint sees
+    it: the categories it is permitted (every one by default), no system
+    node (it holds no case), and with ``app_only`` the types visible in the
+    app only."""
+    return [entry for entry in catalogue
+            if scope.reaches(entry.category_id) and not entry.category_is_system
+            and (entry.visible_in_app or not app_only)]
 
 
 def view_of(actor: Actor) -> PrincipalView:

@@ -23,12 +23,12 @@ stored, so a copy of the table opens no session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from casemgr import metrics
 from casemgr.domain import errors
-from casemgr.domain.model import Actor
+from casemgr.domain.model import Actor, TouchpointScope
 from casemgr.service.credentials import (
     CredentialKind,
     Credentials,
@@ -79,10 +79,16 @@ class CredentialCheck:
             self._refusal = refusal
             raise
 
+    def touchpoint_scope(self) -> TouchpointScope | None:
+        """What the request's touchpoint reaches (None: no touchpoint), once
+        the credentials are judged: the catalogue calls that need no
+        principal are bounded by it too."""
+        self.actor()
+        return judge_touchpoint(self._touchpoint.row()) if self._touchpoint is not None else None
+
     def _judge(self) -> Actor:
         credentials = self._credentials
-        if self._touchpoint is not None:
-            judge_touchpoint(self._touchpoint.row())
+        scope = judge_touchpoint(self._touchpoint.row()) if self._touchpoint is not None else None
         if credentials.actor is None and self._principal is not None:
             credentials.actor = _actor_of(credentials, self._principal.row())
             if credentials.actor is None and credentials.kind is CredentialKind.PASSWORD:
@@ -92,6 +98,9 @@ class CredentialCheck:
                 raise errors.InvalidCredentials("Invalid user name or password.")
         if credentials.actor is None and credentials.needs_principal:
             raise credentials.dead_principal(_dead_message(credentials))
+        if scope is not None and credentials.actor is not None:
+            # Whoever the principal is, the touchpoint bounds what it reaches.
+            credentials.actor = replace(credentials.actor, touchpoint=scope)
         return credentials.actor
 
 
@@ -174,9 +183,12 @@ def touchpoint_first(credentials: Credentials):
     return queue
 
 
-def judge_touchpoint(row: dict) -> None:
+def judge_touchpoint(row: dict) -> TouchpointScope:
+    """A touchpoint whose token matches, and the categories it may act on."""
     if not row["matches"]:
         raise errors.AuthenticationRequired("Unknown touchpoint or token.")
+    categories = row.get("category_ids")
+    return TouchpointScope(frozenset(categories) if categories is not None else None)
 
 
 def _actor_of(credentials: Credentials, row: dict) -> Actor | None:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from casemgr.domain import edit, errors
+from casemgr.domain.history import PageRequest
 from casemgr.domain.model import MAX_CASES_PER_READ, Actor, EditCase
-from casemgr.domain.readmodel import CaseView
+from casemgr.domain.readmodel import CaseView, StatusView
 from casemgr.domain.search import CaseSearch, SearchPage, check_found, check_search
 from casemgr.domain.versions import etag_for
 from casemgr.domain.visibility import view_of
@@ -44,6 +45,15 @@ class EditResult:
 class CasesRead:
     actor: Actor
     cases: list[CaseView]
+
+
+@dataclass(frozen=True)
+class OwnCasesPage:
+    """A page of a principal's own cases, newest first."""
+
+    actor: Actor
+    cases: list[CaseView]
+    page: PageRequest
 
 
 class CaseService:
@@ -103,6 +113,28 @@ class CaseService:
         if not read.cases:
             raise errors.CaseNotFound(f"Case {case_id} does not exist.", case_id=case_id)
         return read
+
+    def own_cases(self, credentials: Credentials, page: PageRequest, newest_comments: int = 0) -> OwnCasesPage:
+        """A page of the principal's own cases, newest first (Thalamus's
+        case list): the visibility policy names them
+        (``PrincipalView.own_cases``), the database finds and pages them,
+        and the policy has the last word on each. Two messages: the
+        credential check, then, holding one of the principal's read slots,
+        the page."""
+        with self._units(credentials, transaction=False) as uow:
+            actor = uow.actor
+            view = view_of(actor)
+            sight = view.own_cases()
+            if sight is None:
+                return OwnCasesPage(actor, [], page)
+            with self._read_slots.taken_by(actor):
+                found = uow.cases.own_cases(sight, page.size, page.skip, newest_comments)
+        return OwnCasesPage(actor, [case for case in found if view.owns_case(case)], page)
+
+    def statuses(self, credentials: Credentials) -> list[StatusView]:
+        """The configured statuses, in the order they were configured."""
+        with self._units(credentials, transaction=False) as uow:
+            return uow.cases.statuses()
 
     def search_cases(self, credentials: Credentials, search: CaseSearch) -> SearchPage:
         """One page of the cases every filter of ``search`` matches, among

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from casemgr.domain import create
 from casemgr.domain.create import CreateCase
-from casemgr.domain.readmodel import CategoryView
+from casemgr.domain.readmodel import TypeCategoryView
+from casemgr.domain.visibility import type_categories_for
 from casemgr.service.unit_of_work import UnitsOfWork
 from casemgr.service.cases import EditResult
 from casemgr.service.credentials import Credentials
@@ -30,8 +31,12 @@ class CaseCreationService:
             uow.commit()  # the view is read in the message that commits
         return EditResult(case_id, last_modified, actor, view())
 
-    def categories(self, credentials: Credentials) -> list[CategoryView]:
-        """Every category with its types and their case data fields: what a
-        new or edited case may be classified as (system nodes flagged)."""
+    def type_categories(self, credentials: Credentials, *, app_only: bool, type_code: str | None = None,
+                        category_code: str | None = None) -> list[TypeCategoryView]:
+        """Thalamus's catalogue of types by category, as the request's
+        touchpoint sees it (``visibility.type_categories_for``), filtered by
+        the codes given."""
         with self._units(credentials, transaction=False) as uow:
-            return uow.thalamus.categories()
+            catalogue = uow.thalamus.type_categories(type_code, category_code)
+            scope = uow.touchpoint_scope
+        return type_categories_for(scope, catalogue, app_only=app_only)

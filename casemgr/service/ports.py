@@ -9,9 +9,9 @@ from typing import Any, Callable, Protocol
 from casemgr.domain.create import CreateCase, CreationFacts, NewCase
 from casemgr.domain.history import ConflictExplanation, FeedPosition
 from casemgr.domain.model import Actor, CaseUpdate, EditCase, EditFacts, FieldDefinition, NamedRef, CaseState, UserFacts
-from casemgr.domain.readmodel import CaseView, CategoryView
+from casemgr.domain.readmodel import CaseView, StatusView, TypeCategoryView
 from casemgr.domain.search import CaseSearch, SearchPage
-from casemgr.domain.visibility import CaseSight, FieldSight
+from casemgr.domain.visibility import CaseSight, FieldSight, OwnCasesSight
 from casemgr.domain.webhooks import AttemptOutcome, ClaimedDelivery, DeliveryAttempt, Subscription
 
 
@@ -27,6 +27,8 @@ class CaseRepository(Protocol):
     def user_facts(self, user_id: int) -> UserFacts | None: ...
     def custom_attributes(self) -> list[FieldDefinition]: ...
     def first_closed_status(self) -> NamedRef | None: ...
+    def own_cases(self, sight: OwnCasesSight, limit: int, skip: int, newest_comments: int) -> list[CaseView]: ...
+    def statuses(self) -> list[StatusView]: ...
 
 
 class AuthRepository(Protocol):
@@ -54,7 +56,7 @@ class AuthRepository(Protocol):
 class ThalamusRepository(Protocol):
     def load_creation_facts(self, cmd: CreateCase) -> CreationFacts: ...
     def insert_case(self, new_case: NewCase, actor: Actor, api: str) -> tuple[int, datetime]: ...
-    def categories(self) -> list[CategoryView]: ...
+    def type_categories(self, type_code: str | None, category_code: str | None) -> list[TypeCategoryView]: ...
 
 
 class HistoryRepository(Protocol):

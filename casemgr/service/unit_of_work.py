@@ -29,7 +29,7 @@ import logging
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 
-from casemgr.domain.model import Actor
+from casemgr.domain.model import EVERY_CATEGORY, Actor, TouchpointScope
 from casemgr.service.credentials import Credentials
 from casemgr.service.ports import UnitOfWorkFactory
 
@@ -58,6 +58,13 @@ class UnitOfWork:
         if self._check is None:
             raise RuntimeError("a unit of work without credentials has no actor")
         return self._check.actor()
+
+    @property
+    def touchpoint_scope(self) -> TouchpointScope:
+        """What the request's touchpoint reaches (every category without a
+        touchpoint); judges the credentials first."""
+        scope = self._check.touchpoint_scope() if self._check is not None else None
+        return scope or EVERY_CATEGORY
 
     def commit(self) -> None:
         """Keeps the writes: the credentials are judged first, so nothing is

@@ -86,8 +86,12 @@ SELECT live.user_id, live.customer_id,
 FROM throttle LEFT JOIN live ON true
 
 -- name: resolve_touchpoint
--- A Thalamus touchpoint and its token (only the token's SHA-256 is stored).
+-- A Thalamus touchpoint and its token (only the token's SHA-256 is stored),
+-- and the categories it may act on (NULL: every one; migration 0012).
 SELECT coalesce(tp.token_hash = %(token_hash)s, false) AS matches,
+       CASE WHEN NOT tp.all_categories
+            THEN ARRAY(SELECT c.category_id FROM touchpoint_category c WHERE c.touchpoint_code = tp.code
+                       ORDER BY c.category_id) END AS category_ids,
        set_config('casemgr.refused', CASE WHEN tp.token_hash IS DISTINCT FROM %(token_hash)s THEN 'yes'
                                           ELSE coalesce(current_setting('casemgr.refused', true), '') END, true)
 FROM (SELECT) AS one LEFT JOIN touchpoint tp ON tp.code = %(code)s

@@ -17,7 +17,9 @@ ORDER BY id FOR UPDATE
 SELECT
     date_trunc('milliseconds', clock_timestamp()) AS now,
     (SELECT row_to_json(f) FROM case_facts f WHERE f.id = %(case_id)s) AS case_row,
-    (SELECT row_to_json(u) FROM user_facts u WHERE u.id = %(owner_id)s) AS new_owner,
+    -- The new owner by id, or (Thalamus's assignment) by e-mail, without regard to case.
+    (SELECT row_to_json(u) FROM user_facts u
+      WHERE u.id = %(owner_id)s OR lower(u.email) = lower(%(owner_email)s) LIMIT 1) AS new_owner,
     (SELECT json_agg(json_build_object(
                 'id', f.id, 'department_id', f.department_id,
                 'related_ids', f.related_ids, 'last_modified', f.last_modified))
@@ -33,7 +35,16 @@ SELECT
     (SELECT json_build_object('id', s.id, 'name', s.name, 'state', s.state)
        FROM case_status s WHERE s.name = %(status_name)s) AS status,
     (SELECT json_build_object('id', r.id, 'name', r.name)
-       FROM resolution r WHERE r.name = %(resolution_name)s) AS resolution
+       FROM resolution r WHERE r.name = %(resolution_name)s) AS resolution,
+    -- The statuses the case's status may move to (NULL: any), for an edit that names one.
+    (SELECT CASE WHEN s.restricts_next
+                 THEN ARRAY(SELECT t.to_status_id FROM status_transition t WHERE t.from_status_id = s.id) END
+       FROM support_case c JOIN case_status s ON s.id = c.status_id
+      WHERE c.id = %(case_id)s AND %(status_name)s::text IS NOT NULL) AS next_status_ids,
+    -- The comments an edit rewrites, whatever case they belong to (the rules judge that).
+    (SELECT json_agg(json_build_object('id', cm.id, 'case_id', cm.case_id, 'description', cm.description,
+                                       'author_customer_id', cm.author_customer_id))
+       FROM case_comment cm WHERE cm.id = ANY(%(comment_ids)s::bigint[])) AS comments
 
 -- name: get_case_edit_facts
 -- The facts of an edit that is judged on the case alone (no new owner,
@@ -64,17 +75,17 @@ WITH updated AS (
     RETURNING c.id, c.last_modified
 )
 INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, actor_user_id, actor_customer_id,
-                          actor_client_id, changes)
+                          actor_client_id, changes, activity)
 SELECT id, last_modified, %(previous_last_modified)s, %(api)s, %(actor_user_id)s, %(actor_customer_id)s,
-       %(actor_client_id)s, %(changes)s
+       %(actor_client_id)s, %(changes)s, %(activity)s
 FROM updated
 WHERE %(record_history)s
 
 -- name: apply_related_changes
 -- The rest of an accepted edit, in one statement: relations at both ends (the
 -- other end gets a new lastModified and a history entry of its own), custom
--- values, comments, and the case's history entry with the ids of the
--- comments added. Kept apart from apply_case_row_update because
+-- values, comments added and rewritten, and the case's history entry with
+-- the ids of the comments added. Kept apart from apply_case_row_update because
 -- Postgres starts up every CTE of a plan whether or not it has rows to
 -- write: the common edit, which has none of these, never pays for them.
 WITH other_ends AS (
@@ -109,11 +120,16 @@ WITH other_ends AS (
     FROM unnest(%(comments)s::text[]) WITH ORDINALITY AS t(text, position)
     ORDER BY position
     RETURNING id
+), comments_rewritten AS (
+    UPDATE case_comment cm SET description = e.description
+    FROM jsonb_to_recordset(%(comment_edits)s) AS e(id bigint, description text)
+    WHERE cm.id = e.id AND cm.case_id = %(case_id)s
+    RETURNING 1
 ), case_history_entry AS (
     INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, actor_user_id, actor_customer_id,
-                              actor_client_id, changes)
+                              actor_client_id, activity, changes)
     SELECT %(case_id)s, %(last_modified)s, %(previous_last_modified)s, %(api)s, %(actor_user_id)s,
-           %(actor_customer_id)s, %(actor_client_id)s,
+           %(actor_customer_id)s, %(actor_client_id)s, %(activity)s,
            %(changes)s::jsonb || CASE WHEN cardinality(%(comments)s::text[]) = 0 THEN '[]'::jsonb
                                       ELSE jsonb_build_array(jsonb_build_object(
                                                'field', 'comments', 'old', NULL,
@@ -121,14 +137,15 @@ WITH other_ends AS (
     RETURNING 1
 ), other_history AS (
     INSERT INTO case_history (case_id, last_modified, previous_last_modified, api, actor_user_id, actor_customer_id,
-                              actor_client_id, changes)
+                              actor_client_id, activity, changes)
     SELECT o.case_id, o.last_modified, o.previous_last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s,
-           %(actor_client_id)s, jsonb_build_array(o.change)
+           %(actor_client_id)s, %(activity)s, jsonb_build_array(o.change)
     FROM jsonb_to_recordset(%(other_ends)s)
          AS o(case_id bigint, last_modified timestamptz, previous_last_modified timestamptz, change jsonb)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM other_ends) + (SELECT count(*) FROM linked) + (SELECT count(*) FROM unlinked)
      + (SELECT count(*) FROM values_set) + (SELECT count(*) FROM values_removed)
-     + (SELECT count(*) FROM comments) + (SELECT count(*) FROM case_history_entry)
+     + (SELECT count(*) FROM comments) + (SELECT count(*) FROM comments_rewritten)
+     + (SELECT count(*) FROM case_history_entry)
      + (SELECT count(*) FROM other_history) AS rows_written

@@ -14,7 +14,8 @@
 -- the case's index and stops once it is full; the domain then shows each
 -- entry's visible changes only.
 SELECT
-    (SELECT json_build_object('id', c.id, 'department_id', c.department_id, 'customer_id', c.customer_id)
+    (SELECT json_build_object('id', c.id, 'department_id', c.department_id, 'customer_id', c.customer_id,
+                              'category_id', c.category_id)
        FROM support_case c WHERE c.id = %(case_id)s) AS case_row,
     -- A reader who sees every field counts from an index alone (a CASE runs
     -- only the branch it takes); another reader's count reads every entry
@@ -26,7 +27,7 @@ SELECT
     END AS total,
     COALESCE((SELECT json_agg(e ORDER BY e.id DESC) FROM (
         SELECT h.id, h.written_at, h.last_modified, h.api, h.changes, h.actor_user_id, u.login AS actor_login,
-               h.actor_customer_id, cu.name AS actor_customer_name, h.actor_client_id
+               h.actor_customer_id, cu.name AS actor_customer_name, h.actor_client_id, h.activity
         FROM case_history h
         LEFT JOIN app_user u ON u.id = h.actor_user_id
         LEFT JOIN customer cu ON cu.id = h.actor_customer_id

@@ -1,4 +1,4 @@
--- Thalamus v4: creating a case, the category/type catalogue. (Touchpoints
+-- Thalamus v4: creating a case, the catalogue of types by category. (Touchpoints
 -- are credentials: credentials.sql.)
 
 -- name: get_creation_facts
@@ -37,9 +37,10 @@ WITH inserted AS (
     RETURNING id
 ), history AS (
     -- The comments are recorded by the ids they got.
-    INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id, changes)
+    INSERT INTO case_history (case_id, last_modified, api, actor_user_id, actor_customer_id, actor_client_id,
+                              activity, changes)
     SELECT inserted.id, inserted.last_modified, %(api)s, %(actor_user_id)s, %(actor_customer_id)s,
-           %(actor_client_id)s,
+           %(actor_client_id)s, %(activity)s,
            %(changes)s::jsonb || CASE WHEN cardinality(%(comments)s::text[]) = 0 THEN '[]'::jsonb
                                       ELSE jsonb_build_array(jsonb_build_object(
                                                'field', 'comments', 'old', NULL,
@@ -52,16 +53,17 @@ SELECT inserted.id, inserted.last_modified,
            AS rows_written
 FROM inserted
 
--- name: list_categories
--- Every category with its types, and each type with its case data fields.
-SELECT cat.code, cat.name, cat.is_system,
-       COALESCE((SELECT json_agg(json_build_object(
-                        'code', t.code, 'name', t.name,
-                        'fields', COALESCE((SELECT json_agg(json_build_object(
-                                                'id', d.id, 'name', d.name, 'data_type', d.data_type,
-                                                'allowed_values', d.allowed_values) ORDER BY d.position, d.id)
-                                            FROM custom_field d WHERE d.case_type_id = t.id), '[]'::json))
-                        ORDER BY t.code)
-                 FROM case_type t WHERE t.category_id = cat.id), '[]'::json) AS types
-FROM category cat
-ORDER BY cat.code
+-- name: list_type_categories
+-- Every case type with its category, for Thalamus's catalogue: the codes
+-- given filter it (NULL: no filter); which entries a touchpoint sees is the
+-- domain's to judge (casemgr.domain.visibility.type_categories_for).
+SELECT cat.id AS category_id, cat.code AS category_code, cat.name AS category_name,
+       cat.is_system AS category_is_system, t.code AS type_code, t.name AS type_name,
+       t.visible_in_app, t.default_answer,
+       COALESCE((SELECT json_agg(json_build_object('id', d.id, 'name', d.name, 'data_type', d.data_type,
+                                                   'allowed_values', d.allowed_values) ORDER BY d.position, d.id)
+                 FROM custom_field d WHERE d.case_type_id = t.id), '[]'::json) AS fields
+FROM case_type t JOIN category cat ON cat.id = t.category_id
+WHERE (%(type_code)s::text IS NULL OR t.code = %(type_code)s)
+  AND (%(category_code)s::text IS NULL OR cat.code = %(category_code)s)
+ORDER BY cat.code, t.code

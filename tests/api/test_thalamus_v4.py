@@ -109,10 +109,10 @@ def test_a_party_reads_and_updates_its_own_case(v4):
     assert v4.read(1013, principal="john@example.com").status_code == 200
 
 
-def test_reading_a_case_answers_its_object_and_etag(v4):
+def test_reading_a_case_answers_the_case_object_itself_and_its_etag(v4):
     response = v4.read(1008)
     assert response.status_code == 200
-    assert response.get_json()["case"] == {
+    assert response.get_json() == {
         "id": 1008, "categoryCode": "Reclamo", "categoryName": "Reclamo", "typeCode": "Telefonico",
         "status": "In Progress", "resolution": None, "comments": [], "commentCount": 0,
         "caseData": {"Linea": "555-0100"},
@@ -186,7 +186,7 @@ def test_unknown_body_elements_are_refused(v4, unchanged):
     ({"caseData": [2500]}, "caseData", "Invalid value for 'caseData': expected an object."),
 ], ids=["comments-as-string", "comment-as-string", "case-data-as-list"])
 def test_a_value_of_the_wrong_shape_is_named_as_sent_with_what_is_expected(v4, unchanged, changes, key, text):
-    assert errors_of(v4.update(1013, body(**changes))) == error_body(key, "InvalidValue", text)
+    assert errors_of(v4.update(1013, body(**changes))) == error_body(key, "InvalidFormat", text)
     unchanged.check()
 
 
@@ -236,9 +236,9 @@ def test_a_stale_if_match_is_412_and_changes_nothing(v4, db):
 def test_a_body_that_is_not_json_is_refused(v4, unchanged):
     headers = v4.headers("frank")
     xml = v4.client.put("/api/v4/cases/1013", data="<case/>", content_type="application/xml", headers=headers)
-    assert errors_of(xml, 415)["errors"]["contentType"] == "Unsupported"
+    assert errors_of(xml, 415)["errors"]["contentType"] == "UnsupportedMediaType"
     broken = v4.client.put("/api/v4/cases/1013", data="{", content_type="application/json", headers=headers)
-    assert errors_of(broken) == error_body("body", "Malformed", "Request body is not valid JSON.")
+    assert errors_of(broken) == error_body("body", "InvalidJson", "Request body is not valid JSON.")
     empty = v4.client.put("/api/v4/cases/1013", headers=headers)
     assert errors_of(empty) == error_body("body", "Required", "Request body is empty.")
     unchanged.check()

@@ -78,13 +78,13 @@ def test_http_basic_works_for_operators_and_parties(v4, principal):
 def test_the_typecategory_catalogue_needs_the_touchpoint_only(client):
     response = client.get(f"{BASE}/cases/typecategory", headers=TOUCHPOINT)
     assert response.status_code == 200, response.get_data(as_text=True)
-    categories = {c["code"]: c for c in response.get_json()["categories"]}
-    assert categories["Sistema"]["system"] is True
-    assert categories["Case6534"] == {
-        "code": "Case6534", "name": "Case 6534", "system": False,
-        "types": [{"code": "Casetype6534", "name": "Case type 6534", "fields": [
-            {"name": "Boolean6534", "type": "boolean"}, {"name": "Decimal6534", "type": "decimal"},
-            {"name": "Number6534", "type": "number"}]}],
+    entries = {(e["caseCategoryCode"], e["caseTypeCode"]): e for e in response.get_json()["caseTypeCategories"]}
+    assert ("Sistema", "Interno") not in entries  # a system category holds no case
+    assert entries[("Case6534", "Casetype6534")] == {
+        "caseTypeCode": "Casetype6534", "caseTypeName": "Case type 6534",
+        "caseCategoryCode": "Case6534", "caseCategoryName": "Case 6534", "defaultAnswer": "",
+        "fields": [{"name": "Boolean6534", "type": "boolean"}, {"name": "Decimal6534", "type": "decimal"},
+                   {"name": "Number6534", "type": "number"}],
     }
 
 

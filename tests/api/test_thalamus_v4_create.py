@@ -42,7 +42,7 @@ def test_an_operator_creates_a_case_in_its_home_department_visible_through_get(v
         "caseData": {"Boolean6534": False, "Decimal6534": 0.5, "Number6534": 7},
     }
     read = v4.read(case["id"])
-    assert read.get_json()["case"] == case
+    assert read.get_json() == case
     assert read.headers["ETag"] == response.headers["ETag"]
     assert stored(db, case["id"]) == {"department": "Service", "customer": None, "status": "Open", "owner": None,
                                       "closed": False, "modified_by": 1001}

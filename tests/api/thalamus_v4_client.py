@@ -39,7 +39,7 @@ class ThalamusV4Client:
     def read_case(self, case_id, principal: str = "frank") -> dict:
         response = self.read(case_id, principal)
         assert response.status_code == 200, response.get_data(as_text=True)
-        return response.get_json()["case"]
+        return response.get_json()  # the case object itself, as Thalamus answers it
 
     def create(self, body: dict, principal: str | None = "frank", **headers):
         return self.client.post(f"{BASE}/cases", json=body, headers=self.headers(principal, **headers))

@@ -14,6 +14,13 @@ API = "thalamus-v4"
 SESSION_COOKIE = "thalamus_session"
 TOUCHPOINT_HEADER = "Thalamus-Touchpoint"
 TOKEN_HEADER = "Thalamus-Token"
+ACTIVITY_HEADER = "Thalamus-Activity"
+
+
+def request_activity() -> str | None:
+    """Thalamus's activity, from the query or the header (the query first,
+    as for the touchpoint); empty is none."""
+    return request.args.get("activity") or request.headers.get(ACTIVITY_HEADER) or None
 
 
 def request_credentials(*, needs_principal: bool) -> Credentials:

@@ -6,7 +6,7 @@ from casemgr.domain.create import CreateCase
 from casemgr.domain.model import UNSET, EditCase, StateRequirement
 
 
-def edit_command(case_id: int, body: dict, *, api: str, if_match: str | None) -> EditCase:
+def edit_command(case_id: int, body: dict, *, api: str, if_match: str | None, activity: str | None) -> EditCase:
     """v4 edits open and closed cases alike (a status may close or reopen
     one); the version check is opt-in, through If-Match."""
     return EditCase(
@@ -15,12 +15,39 @@ def edit_command(case_id: int, body: dict, *, api: str, if_match: str | None) ->
         expected_etag=_etag(if_match),
         expected_last_modified=None,
         state_requirement=StateRequirement.ANY,
+        activity=activity,
         **_case_fields(body),
     )
 
 
-def create_command(body: dict, *, api: str) -> CreateCase:
-    return CreateCase(api=api, **_case_fields(body))
+def create_command(body: dict, *, api: str, activity: str | None) -> CreateCase:
+    return CreateCase(api=api, activity=activity, **_case_fields(body))
+
+
+def add_note_command(case_id: int, body: dict, *, api: str, activity: str | None) -> EditCase:
+    """A note is a comment added by an edit: the rules of any comment hold
+    (a closed case takes none)."""
+    return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.ANY, activity=activity,
+                    comments=(body["description"],))
+
+
+def update_note_command(case_id: int, comment_id: int, body: dict, *, api: str, activity: str | None) -> EditCase:
+    return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.ANY, activity=activity,
+                    comment_edits=((comment_id, body["description"]),))
+
+
+def transition_command(case_id: int, status_name: str, *, api: str, activity: str | None) -> EditCase:
+    """Thalamus: "a status change cannot be performed if the case is already
+    in a Closed state": an open case only."""
+    return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.OPEN, activity=activity,
+                    status_name=status_name)
+
+
+def assignment_command(case_id: int, email: str, *, api: str, activity: str | None) -> EditCase:
+    """An owner change by e-mail, judged by the rules of every owner change
+    (the case open, Transfer and Pull Activities, the owner's departments)."""
+    return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.OPEN, activity=activity,
+                    owner_email=email)
 
 
 def _case_fields(body: dict) -> dict:

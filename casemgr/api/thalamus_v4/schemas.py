@@ -92,27 +92,70 @@ class ThalamusCaseResponse(Schema):
     case = fields.Nested(ThalamusCase)
 
 
-class ThalamusField(Schema):
+class ThalamusCaseList(Schema):
+    cases = fields.List(fields.Nested(ThalamusCase), required=True, metadata={
+        "description": "The principal's own cases, newest first: an operator's the cases it owns, a party's its "
+                       "cases; never those of a type not visible in the app. Empty: `[]`."})
+
+
+class ThalamusNoteBody(Schema):
+    description = fields.String(required=True, metadata={"maxLength": MAX_TEXT_LENGTH, "example": "This is a note!"})
+
+
+class ThalamusNoteUpdateBody(Schema):
+    id = fields.Raw(required=True, metadata={
+        "description": "The comment's id, a number or a string of digits: a comment of the case in the path.",
+        "oneOf": [{"type": "integer"}, {"type": "string"}], "example": "1"})
+    description = fields.String(required=True, metadata={"maxLength": MAX_TEXT_LENGTH, "example": "Corrected note"})
+
+
+class ThalamusCommentResponse(Schema):
+    context = fields.Nested(ThalamusContext)
+    comment = fields.Nested(ThalamusComment)
+
+
+class ThalamusTransitionBody(Schema):
+    # Required, but null is "missing" too (the SDK sends null): judged by the view.
+    statusName = fields.String(allow_none=True, metadata={
+        "description": "Required: a configured status the case's status may move to.", "example": "Closed"})
+
+
+class ThalamusAssignmentBody(Schema):
+    email = fields.String(allow_none=True, metadata={
+        "description": "Required: the e-mail address of the operator who becomes the owner.",
+        "example": "alice@example.com"})
+    groupName = fields.String(allow_none=True, metadata={
+        "description": "An operator group: casemgr has none, so any name is invalidName (and with email, invalid)."})
+
+
+class ThalamusStatus(Schema):
+    statusName = fields.String(metadata={"example": "Open"})
+    initial = fields.Boolean(metadata={"description": "The status a new case starts in."})
+    finalState = fields.Boolean(metadata={"description": "A status whose state is closed."})
+
+
+class ThalamusStatuses(Schema):
+    caseStatuses = fields.List(fields.Nested(ThalamusStatus))
+
+
+class ThalamusCaseDataField(Schema):
     name = fields.String()
     type = fields.String(metadata={"enum": ["boolean", "number", "decimal", "string", "date"]})
 
 
-class ThalamusCaseType(Schema):
-    code = fields.String()
-    name = fields.String()
+class ThalamusTypeCategory(Schema):
+    caseTypeCode = fields.String()
+    caseTypeName = fields.String()
+    caseCategoryCode = fields.String()
+    caseCategoryName = fields.String()
+    defaultAnswer = fields.String(metadata={"description": "The type's default answer; \"\" when none is configured."})
     # Named "fields" on the wire; a class attribute of that name would hide marshmallow's module.
-    field_list = fields.List(fields.Nested(ThalamusField), data_key="fields")
+    field_list = fields.List(fields.Nested(ThalamusCaseDataField), data_key="fields", metadata={
+        "description": "Beyond Thalamus's shape: the type's case data fields, what caseData must hold."})
 
 
-class ThalamusCategory(Schema):
-    code = fields.String()
-    name = fields.String()
-    system = fields.Boolean(metadata={"description": "A system node holds no cases."})
-    types = fields.List(fields.Nested(ThalamusCaseType))
-
-
-class ThalamusCategories(Schema):
-    categories = fields.List(fields.Nested(ThalamusCategory))
+class ThalamusTypeCategories(Schema):
+    caseTypeCategories = fields.List(fields.Nested(ThalamusTypeCategory))
 
 
 class ThalamusErrors(Schema):
