@@ -61,8 +61,9 @@ def type_category_object(entry: TypeCategoryView) -> dict:
         "caseTypeCode": entry.type_code, "caseTypeName": entry.type_name,
         "caseCategoryCode": entry.category_code, "caseCategoryName": entry.category_name,
         "defaultAnswer": entry.default_answer,
-        # Beyond Thalamus's shape: what caseData of the type must hold.
-        "fields": [{"name": f.name, "type": _FIELD_TYPES.get(f.data_type, f.data_type)} for f in entry.fields],
+        # Beyond Thalamus's shape: what caseData of the type must hold ("fields"
+        # on the wire: the schema's field_list, see ThalamusTypeCategory).
+        "field_list": [{"name": f.name, "type": _FIELD_TYPES.get(f.data_type, f.data_type)} for f in entry.fields],
     }
 
 
