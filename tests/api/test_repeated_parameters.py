@@ -49,7 +49,7 @@ def test_a_parameter_given_twice_is_400_152_on_every_endpoint(client, unchanged,
     assert response.status_code == 400, response.get_data(as_text=True)
     body = response.get_json()
     if api == "v4":
-        assert body["errors"][parameter] == "InvalidValue"
+        assert body["errors"][parameter] == "InvalidFormat"
         assert body["errors"][f"execution.{parameter}"] == (
             f"execution.{parameter}: Query parameter '{parameter}' may be given once.")
     else:

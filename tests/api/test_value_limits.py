@@ -188,7 +188,7 @@ def test_a_case_with_1000_long_comments_reads_under_one_mib_with_the_newest_100(
 
     assert read.status_code == 200 and put.status_code == 201
     assert len(read.get_data()) < MIB and len(put.get_data()) < MIB
-    case = read.get_json()["case"]
+    case = read.get_json()  # the case object itself
     assert [c["id"] for c in case["comments"]] == sorted(row[0] for row in newest)
     assert case["commentCount"] == 1000
     assert put.get_json()["case"]["commentCount"] == 1001

@@ -169,7 +169,7 @@ def test_broken_chunked_framing_gets_400_in_the_apis_error_body(server, db, path
     body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert status == 400, answer[:300]
     if path.startswith("/api/v4/"):
-        assert body["errors"] == {"body": "Malformed", "execution.body": body["errors"]["execution.body"]}
+        assert body["errors"] == {"body": "InvalidJson", "execution.body": body["errors"]["execution.body"]}
     else:
         assert body["code"] == "400-9002"
     assert snapshot(db) == before

@@ -605,7 +605,7 @@ class CaseSequences(RuleBasedStateMachine):
             assert response.get_json()["errors"]["case"] == "invalidId", what
             return
         assert response.status_code == 200, f"{what}: {response.get_data(as_text=True)}"
-        shown = response.get_json()["case"]
+        shown = response.get_json()  # the case object itself
         assert set(shown) == THALAMUS_CASE_KEYS, f"{what}: {sorted(shown)}"
         assert thalamus_shown(shown) == thalamus_expected(case), what
         assert response.headers["ETag"] == etag(case_id, case.version), what
