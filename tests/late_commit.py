@@ -36,6 +36,7 @@ def open_edit(conninfo: str, case_id: int, subject: str, user_id: int = 1001,
         "changes": to_jsonb([{"field": "subject", "old": case.subject, "new": subject}]),
         "api": "egain-v12", "actor_user_id": user_id, "actor_customer_id": None, "actor_client_id": None,
         "previous_last_modified": case.last_modified, "record_history": True,
+        "activity": None,  # a v12 edit names no Thalamus activity
     })
     entry_id = conn.execute("SELECT id FROM case_history WHERE xid = pg_current_xact_id()").fetchone()[0]
     return conn, entry_id

@@ -55,7 +55,7 @@ def set_subject(uow, text: str) -> None:
     uow.statements.queue("apply_case_row_update", {
         "case_id": 1, "columns": to_jsonb({"subject": text, "last_modified": NOW}), "changes": to_jsonb([]),
         "api": "test", "actor_user_id": None, "actor_customer_id": None, "actor_client_id": None,
-        "previous_last_modified": None, "record_history": True,
+        "previous_last_modified": None, "record_history": True, "activity": None,
     })
 
 
