@@ -258,10 +258,49 @@ def test_the_activity_is_recorded_and_shown_to_whoever_sees_the_author(v4):
     assert "activity" not in party_view[1]  # the support team's entry: its author and activity are hidden
 
 
-def test_an_activity_longer_than_255_characters_is_refused(v4, unchanged):
-    refused = errors_of(post(v4, f"/cases/1013/notes?activity={'a' * 256}", {"description": "n"}))
-    assert refused["errors"]["activity"] == "InvalidValue"
+LONG_ACTIVITY = "a" * 256
+
+
+@pytest.mark.parametrize("where", ["query", "header"])
+def test_an_activity_longer_than_255_characters_is_refused_on_a_write_and_nothing_is_written(v4, unchanged, where):
+    # The other place holds a valid activity: each is judged, not only the one the call would use.
+    query, header = (LONG_ACTIVITY, "app-chat") if where == "query" else ("app-chat", LONG_ACTIVITY)
+    refused = errors_of(post(v4, f"/cases/1013/notes?activity={query}", {"description": "n"},
+                             **{"Thalamus-Activity": header}))
+    assert refused["errors"]["activity"] == "InvalidFormat"
+    assert "execution.activity" in refused["errors"]
     unchanged.check()
+
+
+@pytest.mark.parametrize("where", ["query", "header"])
+@pytest.mark.parametrize("method, path, body, principal", [
+    ("POST", "/signin", {"principal": "frank", "password": "frank-pass"}, None),
+    ("GET", "/logout", None, None),
+    ("GET", "/cases/status", None, None),
+    ("GET", "/cases/typecategory", None, None),
+    ("GET", "/cases/", None, "frank"),
+    ("GET", "/cases/1013", None, "frank"),
+    ("GET", "/cases/1013/history", None, "frank"),
+])
+def test_every_call_refuses_an_activity_longer_than_255_characters(v4, method, path, body, principal, where):
+    """The spec declares the activity on every call: a read, which ignores it,
+    refuses it as a write does, and the signin opens no session."""
+    query = f"?activity={LONG_ACTIVITY}" if where == "query" else ""
+    headers = v4.headers(principal, **({"Thalamus-Activity": LONG_ACTIVITY} if where == "header" else {}))
+    response = v4.client.open(f"{BASE}{path}{query}", method=method, json=body, headers=headers)
+    assert errors_of(response)["errors"]["activity"] == "InvalidFormat"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_an_activity_of_255_characters_is_recorded(v4):
+    assert post(v4, "/cases/1013/notes", {"description": "n"}, **{"Thalamus-Activity": "a" * 255}).status_code == 201
+    assert history_of(v4, 1013)[0]["activity"] == "a" * 255
+
+
+def test_a_wrong_token_is_answered_before_an_overlong_activity(v4):
+    response = v4.client.get(f"{BASE}/cases/status?activity={LONG_ACTIVITY}",
+                             headers={"Thalamus-Touchpoint": "web", "Thalamus-Token": "wrong"})
+    assert errors_of(response, 401)["errors"]["token"] == "InvalidToken"
 
 
 # -- every error at once, and the general codes -----------------------------------

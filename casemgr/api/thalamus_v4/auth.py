@@ -7,7 +7,9 @@ from __future__ import annotations
 from flask import Response, request
 
 from casemgr.api import credentials
+from casemgr.api import errors as wire_errors
 from casemgr.domain import errors
+from casemgr.domain.model import MAX_ACTIVITY_LENGTH
 from casemgr.service.credentials import CredentialKind, Credentials, Touchpoint
 
 API = "thalamus-v4"
@@ -21,6 +23,20 @@ def request_activity() -> str | None:
     """Thalamus's activity, from the query or the header (the query first,
     as for the touchpoint); empty is none."""
     return request.args.get("activity") or request.headers.get(ACTIVITY_HEADER) or None
+
+
+def reject_overlong_activity() -> None:
+    """400 ``activity``: ``InvalidFormat`` for an activity longer than the
+    spec allows, in the query or in the header, whichever the call would
+    use: every call takes both, and each is judged as the spec declares it,
+    before the request is read (a read ignores the activity, but does not
+    accept what the contract refuses)."""
+    for name, value in (("activity", request.args.get("activity")),
+                        (ACTIVITY_HEADER, request.headers.get(ACTIVITY_HEADER))):
+        if value is not None and len(value) > MAX_ACTIVITY_LENGTH:
+            raise wire_errors.InvalidAttributeValue(
+                f"Invalid value for '{name}': expected at most {MAX_ACTIVITY_LENGTH} characters.",
+                attribute="activity")
 
 
 def request_credentials(*, needs_principal: bool) -> Credentials:

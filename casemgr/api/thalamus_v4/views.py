@@ -40,7 +40,7 @@ from casemgr.api.thalamus_v4.schemas import (
 )
 from casemgr.domain import errors as domain
 from casemgr.service.auth import PRINCIPAL_KINDS
-from casemgr.domain.model import COMMENTS_SHOWN, MAX_COMMENTS_PER_REQUEST
+from casemgr.domain.model import COMMENTS_SHOWN, MAX_ACTIVITY_LENGTH, MAX_COMMENTS_PER_REQUEST
 
 API = auth.API
 
@@ -77,9 +77,13 @@ _CASE_EXAMPLE = {
 }
 _ETAG = apidoc.etag_header("The case's version")
 _ACTIVITY = [
-    {"in": "query", "name": "activity", "required": False, "schema": {"type": "string", "maxLength": 255},
-     "description": "Thalamus's activity: recorded with the history entry of a write (else ignored)."},
-    {"in": "header", "name": auth.ACTIVITY_HEADER, "required": False, "schema": {"type": "string", "maxLength": 255},
+    {"in": "query", "name": "activity", "required": False,
+     "schema": {"type": "string", "maxLength": MAX_ACTIVITY_LENGTH},
+     "description": "Thalamus's activity: recorded with the history entry of a write (else ignored). Longer "
+                    f"than {MAX_ACTIVITY_LENGTH} characters, here or in the header, is `activity`: `InvalidFormat` "
+                    "on every call."},
+    {"in": "header", "name": auth.ACTIVITY_HEADER, "required": False,
+     "schema": {"type": "string", "maxLength": MAX_ACTIVITY_LENGTH},
      "description": "The activity, as a header; the query parameter wins."},
 ]
 _CASE_ID = {"in": "path", "name": "caseInstanceId", "required": True, "schema": {"type": "integer"},
@@ -108,6 +112,7 @@ def authenticate():
     they were checked on their own (``casemgr.api.handlers.handle_refusal``)."""
     g.credentials = auth.request_credentials(needs_principal=request.endpoint not in TOUCHPOINT_ONLY)
     wire.reject_query_parameters(allowed=(*QUERY_PARAMETERS, *MORE_PARAMETERS.get(request.endpoint, ())))
+    auth.reject_overlong_activity()
 
 
 def load_json(schema) -> dict:
