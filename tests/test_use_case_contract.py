@@ -116,3 +116,25 @@ def test_an_integrity_error_inside_a_use_case_is_the_apis_own_answer_and_saves_n
     assert "psycopg" not in response.get_data(as_text=True).lower()
     assert db.execute("SELECT subject, status_id, last_modified FROM support_case WHERE id = 1013").fetchone() \
         == before
+
+
+def test_without_a_transaction_a_write_never_travels_with_a_check_that_refuses(app, v12, db):
+    """A write queued in a unit of work without a transaction, and never
+    committed, is not sent with the credential check judged at the end: a
+    dead credential keeps nothing."""
+    session = v12.session("frank")
+    db.execute(EXPIRE_SESSIONS)
+    planted = hash_secret("planted")
+    with pytest.raises(AuthenticationRequired):
+        with units_of(app)(session_credentials(session), transaction=False) as uow:
+            uow.auth.create_session(planted, "egain-v12", 1002, None)
+    assert db.execute("SELECT count(*) FROM auth_session WHERE token_hash = %s", [planted]).fetchone()[0] == 0
+
+
+def test_without_a_transaction_committing_a_write_before_the_check_is_answered_is_refused(app, v12, db):
+    planted = hash_secret("planted")
+    with pytest.raises(RuntimeError):
+        with units_of(app)(session_credentials(v12.session("frank")), transaction=False) as uow:
+            uow.auth.create_session(planted, "egain-v12", 1002, None)
+            uow.commit()
+    assert db.execute("SELECT count(*) FROM auth_session WHERE token_hash = %s", [planted]).fetchone()[0] == 0

@@ -52,6 +52,10 @@ class PgUnitOfWork:
         queued (each message committed on its own)."""
         self._transaction.commit()
 
+    def drop_queued_writes(self) -> None:
+        """Forgets the writes not sent yet (queued reads stay)."""
+        self.statements.drop_queued_writes()
+
     def commit_what_was_sent(self) -> None:
         """Commits what the messages sent so far did, and sends nothing
         queued since: a refused edit keeps its credential check's touch of
@@ -109,9 +113,13 @@ class Database:
         back at its end), a savepoint stands in for the transaction, as
         psycopg nests ``conn.transaction()``.
         Without ``transaction``: no BEGIN or COMMIT; each message is atomic
-        on its own (Postgres runs a message of several statements as one
-        implicit transaction, and the pool's connections are in autocommit
-        mode), so a block that sends one message costs one round trip.
+        on its own and commits with it (Postgres runs a message of several
+        statements as one implicit transaction, and the pool's connections
+        are in autocommit mode), so a block that sends one message costs one
+        round trip. A statement still queued when the block ends is sent
+        only by ``commit()``: a use case that writes there asks for its
+        actor first, so the write never shares a message with a check that
+        refuses.
 
         Why not psycopg's ``conn.transaction()``: it sends BEGIN in a
         message of its own, a third round trip per edit (counted by
@@ -130,7 +138,9 @@ class Database:
                 try:
                     yield uow
                     if not transaction:
-                        queued.commit()
+                        # What was sent committed with its message; what is
+                        # still queued is kept only by commit().
+                        queued.end_without_commit()
                 finally:
                     if not queued.committed:
                         queued.roll_back()
@@ -222,6 +232,10 @@ class _QueuedTransaction:
             self.statements.flush()
         else:
             self.statements.discard()
+        self.committed = True
+
+    def end_without_commit(self) -> None:
+        self.statements.discard()
         self.committed = True
 
     def commit_what_was_sent(self) -> None:

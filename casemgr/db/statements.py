@@ -161,6 +161,11 @@ class Statements:
             self.queue_command(final_command)
         self.send_queued()
 
+    def drop_queued_writes(self) -> None:
+        """Forgets the queued statements whose result nobody reads (writes);
+        queued reads and transaction commands stay."""
+        self._queued = [s for s in self._queued if s.name is None or s.reply is not None]
+
     def holds_statements(self) -> bool:
         """Whether anything besides transaction commands is queued."""
         return any(statement.name for statement in self._queued)

@@ -227,9 +227,11 @@ class PasswordChecker:
                 with self._unit_of_work(transaction=False) as uow:
                     uow.auth.record_credential_success({**throttle, "account": account,
                                                         "attempt_id": candidates["attempt_id"]})
+                    uow.commit()
                 return _verified(kind, account, candidate)
         with self._unit_of_work(transaction=False) as uow:
             uow.auth.settle_credential_failure(candidates["attempt_id"])
+            uow.commit()
         metrics.CREDENTIAL_FAILURES.inc()
         raise errors.InvalidCredentials("Invalid user name or password.")
 

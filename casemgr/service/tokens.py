@@ -97,3 +97,4 @@ class TokenService:
         is a 401, as if it had expired."""
         with self._units(transaction=False) as uow:
             uow.auth.revoke_token(hash_secret(token), client_id)
+            uow.commit()

@@ -19,8 +19,10 @@ does:
   (``keep_session_alive``), never by swallowing its refusal.
 
 Without a transaction (``transaction=False``: reads, and single-statement
-writes), each message is atomic on its own, and a block that sends one
-message costs one round trip, the credential check included.
+writes), each message is atomic on its own and commits as it is sent, so a
+block that sends one message costs one round trip, the credential check
+included; a use case that writes there asks for its actor first, and a write
+still queued when the block ends is kept only by ``commit()``.
 """
 
 from __future__ import annotations
@@ -42,9 +44,10 @@ if TYPE_CHECKING:
 class UnitOfWork:
     """What a use case holds: the store's repositories, the actor, commit."""
 
-    def __init__(self, store, check: CredentialCheck | None):
+    def __init__(self, store, check: CredentialCheck | None, *, transaction: bool = True):
         self._store = store
         self._check = check
+        self._transaction = transaction
         self.cases = store.cases
         self.auth = store.auth
         self.thalamus = store.thalamus
@@ -70,6 +73,10 @@ class UnitOfWork:
         """Keeps the writes: the credentials are judged first, so nothing is
         ever committed for a dead credential."""
         if self._check is not None:
+            if not self._transaction and not self._check.answered:
+                # Its message would carry the writes too, and commit them
+                # whatever the check says.
+                raise RuntimeError("without a transaction, ask for the actor before committing a write")
             self._check.actor()
         self._store.commit()
 
@@ -104,16 +111,22 @@ class UnitsOfWork:
         service's own work, such as the webhook worker's)."""
         if credentials is None:
             with self._store(transaction=transaction) as store:
-                yield UnitOfWork(store, None)
+                yield UnitOfWork(store, None, transaction=transaction)
             return
         if self._auth is None:
             raise RuntimeError("these units of work check no credentials")
         self._auth.prepare(credentials)
         with self._store(transaction=transaction) as store:
-            work = UnitOfWork(store, self._auth.queue(store, credentials, relaxed=not transaction))
+            work = UnitOfWork(store, self._auth.queue(store, credentials, relaxed=not transaction),
+                              transaction=transaction)
             try:
                 yield work
             except Exception:
                 work.judge_answered_check()
                 raise
+            if not transaction:
+                # Without a transaction a message commits as it is sent: a
+                # write still queued (kept only by commit()) must not travel
+                # with the check judged below, which may refuse.
+                store.drop_queued_writes()
             work.actor  # judged on exit at the latest

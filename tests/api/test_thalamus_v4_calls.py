@@ -355,3 +355,38 @@ def test_the_request_log_never_records_the_token_of_the_query(v4, caplog):
 def test_touchpoint_and_token_may_come_in_the_query_before_the_others(v4):
     response = v4.client.get(f"{BASE}/cases/typecategory?touchpoint=web&token=web-token&visibility=app")
     assert type_codes(response) == [("Case6534", "Casetype6534"), ("Reclamo", "Telefonico")]
+
+
+# -- If-Match on every write ---------------------------------------------------
+
+@pytest.mark.parametrize("write", ["add-note", "rewrite-note", "transition", "assignment"])
+def test_a_stale_if_match_on_a_note_a_transition_or_an_assignment_is_412_and_changes_nothing(v4, write):
+    """Each answers with the case's ETag, so each honours If-Match as the
+    update does: a client holding an old version overwrites nobody."""
+    stale = v4.read(1013).headers["ETag"]
+    note = post(v4, "/cases/1013/notes", {"description": "moves the version"})
+    assert note.status_code == 201, note.get_data(as_text=True)
+    current = v4.read(1013).headers["ETag"]
+    response = {
+        "add-note": lambda: post(v4, "/cases/1013/notes", {"description": "stale"}, **{"If-Match": stale}),
+        "rewrite-note": lambda: put(v4, "/cases/1013/notes", {"id": note.get_json()["comment"]["id"],
+                                                              "description": "stale"}, **{"If-Match": stale}),
+        "transition": lambda: put(v4, "/cases/1013/transitions", {"statusName": "In Progress"},
+                                  **{"If-Match": stale}),
+        "assignment": lambda: put(v4, "/cases/1013/assignment", {"email": "alice@example.com"},
+                                  **{"If-Match": stale}),
+    }[write]()
+    assert response.status_code == 412, response.get_data(as_text=True)
+    assert v4.read(1013).headers["ETag"] == current
+
+
+def test_text_no_column_holds_is_a_refusal_never_a_500(v4):
+    """A NUL in an HTTP Basic user name or a touchpoint names nobody: 401;
+    in an activity it is a value the contract refuses: 400."""
+    touchpoint = {"Thalamus-Touchpoint": "web", "Thalamus-Token": "web-token"}
+    assert v4.client.get(f"{BASE}/cases/1013", headers={**touchpoint, **basic("fr\x00ank", "frank-pass")}) \
+        .status_code == 401
+    assert v4.client.get(f"{BASE}/cases/1013", headers={**touchpoint, "Thalamus-Touchpoint": "we\x00b",
+                                                        **basic("frank")}).status_code == 401
+    response = put(v4, "/cases/1013/transitions", {"statusName": "In Progress"}, **{"Thalamus-Activity": "a\x00b"})
+    assert errors_of(response, 400)["errors"]["activity"] == "InvalidFormat"

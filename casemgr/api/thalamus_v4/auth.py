@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from casemgr.api import credentials
+from casemgr.api import credentials, wire
 from casemgr.api import errors as wire_errors
 from casemgr.domain import errors
 from casemgr.domain.model import MAX_ACTIVITY_LENGTH
@@ -33,9 +33,9 @@ def reject_overlong_activity() -> None:
     accept what the contract refuses)."""
     for name, value in (("activity", request.args.get("activity")),
                         (ACTIVITY_HEADER, request.headers.get(ACTIVITY_HEADER))):
-        if value is not None and len(value) > MAX_ACTIVITY_LENGTH:
+        if value is not None and (len(value) > MAX_ACTIVITY_LENGTH or not wire.is_storable_text(value)):
             raise wire_errors.InvalidAttributeValue(
-                f"Invalid value for '{name}': expected at most {MAX_ACTIVITY_LENGTH} characters.",
+                f"Invalid value for '{name}': expected at most {MAX_ACTIVITY_LENGTH} characters of text.",
                 attribute="activity")
 
 
@@ -45,12 +45,16 @@ def request_credentials(*, needs_principal: bool) -> Credentials:
     service issued counts as no login at all, like one whose session ended.
     A call that needs no principal ignores HTTP Basic (the cookie still names
     the session a logout ends)."""
-    touchpoint = Touchpoint(request.args.get("touchpoint") or request.headers.get(TOUCHPOINT_HEADER) or "",
-                            request.args.get("token") or request.headers.get(TOKEN_HEADER) or "")
+    # Text no database column can hold (a NUL) names no touchpoint and no
+    # principal: it is refused as one that matches nothing, without a query.
+    touchpoint = Touchpoint(_storable(request.args.get("touchpoint") or request.headers.get(TOUCHPOINT_HEADER)),
+                            _storable(request.args.get("token") or request.headers.get(TOKEN_HEADER)))
     options = {"touchpoint": touchpoint, "needs_principal": needs_principal,
                "dead_principal": errors.PrincipalRequired}
     basic = request.authorization
     if needs_principal and basic is not None and basic.type == "basic":
+        if not wire.is_storable_text(basic.username or ""):
+            return Credentials(api=API, address=credentials.client_address(), **options)
         return credentials.password(API, basic.username or "", basic.password or "", **options)
     presented = credentials.issued(API, CredentialKind.SESSION, request.cookies.get(SESSION_COOKIE), **options)
     if presented.forged:
@@ -73,3 +77,8 @@ def clear_session_cookie(response: Response) -> Response:
 def _cookie_path() -> str:
     """The cookie goes to v4 calls only, wherever the app is mounted."""
     return f"{request.script_root}/api/v4"
+
+
+def _storable(value: str | None) -> str:
+    """A credential's text, or "" (matches nothing) when no column could hold it."""
+    return value if value and wire.is_storable_text(value) else ""

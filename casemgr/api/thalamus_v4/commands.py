@@ -24,30 +24,37 @@ def create_command(body: dict, *, api: str, activity: str | None) -> CreateCase:
     return CreateCase(api=api, activity=activity, **_case_fields(body))
 
 
-def add_note_command(case_id: int, body: dict, *, api: str, activity: str | None) -> EditCase:
+# Every write below honours If-Match as the update does (RFC 9110 section
+# 13.1.1): each answers with the case's ETag, so a client may hold it.
+
+def add_note_command(case_id: int, body: dict, *, api: str, activity: str | None,
+                     if_match: str | None = None) -> EditCase:
     """A note is a comment added by an edit: the rules of any comment hold
     (a closed case takes none)."""
     return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.ANY, activity=activity,
-                    comments=(body["description"],))
+                    expected_etag=_etag(if_match), comments=(body["description"],))
 
 
-def update_note_command(case_id: int, comment_id: int, body: dict, *, api: str, activity: str | None) -> EditCase:
+def update_note_command(case_id: int, comment_id: int, body: dict, *, api: str, activity: str | None,
+                        if_match: str | None = None) -> EditCase:
     return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.ANY, activity=activity,
-                    comment_edits=((comment_id, body["description"]),))
+                    expected_etag=_etag(if_match), comment_edits=((comment_id, body["description"]),))
 
 
-def transition_command(case_id: int, status_name: str, *, api: str, activity: str | None) -> EditCase:
+def transition_command(case_id: int, status_name: str, *, api: str, activity: str | None,
+                       if_match: str | None = None) -> EditCase:
     """Thalamus: "a status change cannot be performed if the case is already
     in a Closed state": an open case only."""
     return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.OPEN, activity=activity,
-                    status_name=status_name)
+                    expected_etag=_etag(if_match), status_name=status_name)
 
 
-def assignment_command(case_id: int, email: str, *, api: str, activity: str | None) -> EditCase:
+def assignment_command(case_id: int, email: str, *, api: str, activity: str | None,
+                       if_match: str | None = None) -> EditCase:
     """An owner change by e-mail, judged by the rules of every owner change
     (the case open, Transfer and Pull Activities, the owner's departments)."""
     return EditCase(case_id=case_id, api=api, state_requirement=StateRequirement.OPEN, activity=activity,
-                    owner_email=email)
+                    expected_etag=_etag(if_match), owner_email=email)
 
 
 def _case_fields(body: dict) -> dict:

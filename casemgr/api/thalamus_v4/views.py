@@ -333,7 +333,7 @@ class CaseNotes(MethodView):
     def post(self, caseInstanceId: str):
         case_id = parse_case_id(caseInstanceId)
         cmd = commands.add_note_command(case_id, load_json(ThalamusNoteBody()), api=API,
-                                        activity=auth.request_activity())
+                                        activity=auth.request_activity(), if_match=request.headers.get("If-Match"))
         result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True, newest_comments=1)
         return {"context": context_of(result.actor),
                 "comment": comment_object(case_id, result.view.comments[-1])}, case_etag(result.view)
@@ -354,7 +354,7 @@ class CaseNotes(MethodView):
         case_id = parse_case_id(caseInstanceId)
         body = load_json(ThalamusNoteUpdateBody())
         comment_id = parse_comment_id(body["id"], case_id)
-        cmd = commands.update_note_command(case_id, comment_id, body, api=API, activity=auth.request_activity())
+        cmd = commands.update_note_command(case_id, comment_id, body, api=API, activity=auth.request_activity(), if_match=request.headers.get("If-Match"))
         result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True, newest_comments=0)
         return {"context": context_of(result.actor),
                 "comment": {"id": comment_id, "caseInstanceId": case_id, "description": body["description"]}}, \
@@ -387,7 +387,7 @@ class CaseTransitions(MethodView):
     def put(self, caseInstanceId: str):
         case_id = parse_case_id(caseInstanceId)
         status_name = required_string(load_json(ThalamusTransitionBody()), "statusName")
-        cmd = commands.transition_command(case_id, status_name, api=API, activity=auth.request_activity())
+        cmd = commands.transition_command(case_id, status_name, api=API, activity=auth.request_activity(), if_match=request.headers.get("If-Match"))
         result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True,
                                             newest_comments=COMMENTS_SHOWN)
         return case_response(result.actor, result.view)
@@ -412,7 +412,7 @@ class CaseAssignment(MethodView):
         if body.get("groupName") is not None:
             raise assignment_to_group(body)
         email = required_string(body, "email")
-        cmd = commands.assignment_command(case_id, email, api=API, activity=auth.request_activity())
+        cmd = commands.assignment_command(case_id, email, api=API, activity=auth.request_activity(), if_match=request.headers.get("If-Match"))
         result = services().cases.edit_case(g.credentials, cmd, answer_with_view=True,
                                             newest_comments=COMMENTS_SHOWN)
         return case_response(result.actor, result.view)
